@@ -1,0 +1,282 @@
+// Package catalog maps the databases clients see to the tables of sources.
+//
+// Every source is a database of its own name (unless hidden); a virtual
+// database gathers tables of several sources under one name, plus views
+// written in SQL over them. Names are matched case-insensitively, as MySQL
+// does with lower_case_table_names=1. Table lists are discovered from the
+// connectors and cached for the configured TTL.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/tributary-sql/tributary/connectors"
+	"github.com/tributary-sql/tributary/sqlerr"
+)
+
+// Catalog is safe for concurrent use.
+type Catalog struct {
+	sources map[string]*Source   // by lower-case name
+	dbs     map[string]*Database // by lower-case name
+	names   []string             // database names as configured, sorted
+}
+
+// Source is one configured connector with its cached table list.
+type Source struct {
+	Name      string
+	Connector connectors.Connector
+	ttl       time.Duration
+
+	mu      sync.Mutex
+	tables  map[string]connectors.Table // by lower-case name
+	fetched time.Time
+}
+
+// Database is what a client sees as a database.
+type Database struct {
+	Name string
+	// Source is set when the database is a source's own.
+	Source *Source
+	// Tables of a virtual database, by lower-case name.
+	Tables map[string]Mapping
+	// Views of a virtual database, by lower-case name.
+	Views map[string]View
+}
+
+// Mapping points a virtual table at a source's table.
+type Mapping struct {
+	Name   string // as the virtual database names it
+	Source *Source
+	Table  string // the source's table name
+}
+
+// View is a named SELECT over the tables of its database.
+type View struct {
+	Name string
+	SQL  string
+}
+
+// Table is a resolved table reference.
+type Table struct {
+	DB     string // the database it was found in, as configured
+	Name   string // as the client sees it
+	Source *Source
+	Remote connectors.Table // the source's own name and schema
+}
+
+// Opener starts (lazily) the connector of one source.
+type Opener func(name string, cfg SourceConfig) connectors.Connector
+
+// New builds the catalog. It does not contact any source: connectors start
+// on first use.
+func New(cfg *Config, open Opener) *Catalog {
+	ttl := 60 * time.Second
+	if d, err := time.ParseDuration(cfg.SchemaCacheTTL); err == nil {
+		ttl = d
+	}
+	c := &Catalog{sources: map[string]*Source{}, dbs: map[string]*Database{}}
+	for _, name := range sortedKeys(cfg.Sources) {
+		sc := cfg.Sources[name]
+		s := &Source{Name: name, Connector: open(name, sc), ttl: ttl}
+		c.sources[strings.ToLower(name)] = s
+		if !sc.Hidden {
+			c.dbs[strings.ToLower(name)] = &Database{Name: name, Source: s}
+			c.names = append(c.names, name)
+		}
+	}
+	for _, name := range sortedKeys(cfg.Databases) {
+		dc := cfg.Databases[name]
+		db := &Database{Name: name, Tables: map[string]Mapping{}, Views: map[string]View{}}
+		for t, target := range dc.Tables {
+			srcName, remote, _ := strings.Cut(target, ".")
+			db.Tables[strings.ToLower(t)] = Mapping{Name: t, Source: c.sources[strings.ToLower(srcName)], Table: remote}
+		}
+		for v, q := range dc.Views {
+			db.Views[strings.ToLower(v)] = View{Name: v, SQL: q}
+		}
+		c.dbs[strings.ToLower(name)] = db
+		c.names = append(c.names, name)
+	}
+	sort.Strings(c.names)
+	return c
+}
+
+// Close stops every connector.
+func (c *Catalog) Close() error {
+	var errs []error
+	for _, s := range c.sources {
+		errs = append(errs, s.Connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Databases lists the database names, sorted.
+func (c *Catalog) Databases() []string { return c.names }
+
+// Database finds a database by name, ignoring case.
+func (c *Catalog) Database(name string) (*Database, error) {
+	db, ok := c.dbs[strings.ToLower(name)]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.UnknownDatabase, "Unknown database '%s'", name)
+	}
+	return db, nil
+}
+
+// Sources lists the sources, sorted by name.
+func (c *Catalog) Sources() []*Source {
+	out := make([]*Source, 0, len(c.sources))
+	for _, s := range c.sources {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Entry is one name in a database's listing.
+type Entry struct {
+	Name  string
+	Table *Table // nil for a view
+	View  *View  // nil for a table
+}
+
+// Entries lists a database's tables and views, sorted by name. Tables whose
+// source cannot be reached are an error: a listing that silently drops
+// tables misleads BI tools into thinking they were deleted.
+func (c *Catalog) Entries(ctx context.Context, dbName string) ([]Entry, error) {
+	db, err := c.Database(dbName)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	if db.Source != nil {
+		tables, err := db.Source.tableMap(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tables {
+			out = append(out, Entry{Name: t.Name, Table: &Table{DB: db.Name, Name: t.Name, Source: db.Source, Remote: t}})
+		}
+	}
+	for _, m := range db.Tables {
+		t, err := m.resolve(ctx, db.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Entry{Name: m.Name, Table: t})
+	}
+	for _, v := range db.Views {
+		out = append(out, Entry{Name: v.Name, View: &v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Lookup resolves db.name to a table or a view.
+func (c *Catalog) Lookup(ctx context.Context, dbName, name string) (Entry, error) {
+	db, err := c.Database(dbName)
+	if err != nil {
+		return Entry{}, err
+	}
+	key := strings.ToLower(name)
+	if db.Source != nil {
+		tables, err := db.Source.tableMap(ctx)
+		if err != nil {
+			return Entry{}, err
+		}
+		if t, ok := tables[key]; ok {
+			return Entry{Name: t.Name, Table: &Table{DB: db.Name, Name: t.Name, Source: db.Source, Remote: t}}, nil
+		}
+	}
+	if m, ok := db.Tables[key]; ok {
+		t, err := m.resolve(ctx, db.Name)
+		if err != nil {
+			return Entry{}, err
+		}
+		return Entry{Name: m.Name, Table: t}, nil
+	}
+	if v, ok := db.Views[key]; ok {
+		return Entry{Name: v.Name, View: &v}, nil
+	}
+	return Entry{}, sqlerr.New(sqlerr.UnknownTable, "Table '%s.%s' doesn't exist", db.Name, name)
+}
+
+func (m Mapping) resolve(ctx context.Context, db string) (*Table, error) {
+	tables, err := m.Source.tableMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := tables[strings.ToLower(m.Table)]
+	if !ok {
+		return nil, sqlerr.New(sqlerr.UnknownTable, "Table '%s.%s' doesn't exist: it maps to %s.%s, which source %q does not have",
+			db, m.Name, m.Source.Name, m.Table, m.Source.Name)
+	}
+	return &Table{DB: db, Name: m.Name, Source: m.Source, Remote: t}, nil
+}
+
+// Refresh forgets the cached table list so the next use discovers it again.
+func (s *Source) Refresh() {
+	s.mu.Lock()
+	s.fetched = time.Time{}
+	s.mu.Unlock()
+}
+
+// tableMap returns the source's tables, discovering them when the cache is
+// cold or stale. Discovery happens under the lock so that concurrent
+// queries wait for one round trip instead of making many.
+func (s *Source) tableMap(ctx context.Context) (map[string]connectors.Table, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tables != nil && time.Since(s.fetched) < s.ttl {
+		return s.tables, nil
+	}
+	list, err := s.Connector.Tables(ctx)
+	if err != nil {
+		return nil, SourceError(s.Name, err)
+	}
+	m := make(map[string]connectors.Table, len(list))
+	for _, t := range list {
+		m[strings.ToLower(t.Name)] = t
+	}
+	s.tables, s.fetched = m, time.Now()
+	return m, nil
+}
+
+// Schema is a convenience for the table's Arrow schema.
+func (t *Table) Schema() *arrow.Schema { return t.Remote.Schema }
+
+// SourceError turns a connector's error into the error vocabulary, naming
+// the source so that the client knows which system failed.
+func SourceError(source string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlerr.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, source) {
+		msg = fmt.Sprintf("source %q: %s", source, msg)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return sqlerr.New(sqlerr.QueryInterrupted, "Query execution was interrupted")
+	case errors.Is(err, connectors.ErrTableNotFound):
+		return &sqlerr.Error{Kind: sqlerr.UnknownTable, Msg: msg, Err: err}
+	case errors.Is(err, connectors.ErrColumnNotFound):
+		return &sqlerr.Error{Kind: sqlerr.UnknownColumn, Msg: msg, Err: err}
+	case errors.Is(err, connectors.ErrUnsupported):
+		return &sqlerr.Error{Kind: sqlerr.Unsupported, Msg: msg, Err: err}
+	}
+	// Unavailable, bad options, or anything else the source says: the
+	// source failed, not the query.
+	return &sqlerr.Error{Kind: sqlerr.SourceUnavailable, Msg: "Unable to read from source: " + msg, Err: err}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tributary-sql/tributary/catalog"
+	"github.com/tributary-sql/tributary/connectors"
+	"github.com/tributary-sql/tributary/engine"
+	"github.com/tributary-sql/tributary/examples/demo"
+	"github.com/tributary-sql/tributary/gateway"
+	"github.com/tributary-sql/tributary/parser"
+	"github.com/tributary-sql/tributary/plugins"
+	"github.com/tributary-sql/tributary/server"
+)
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", os.Getenv("TRIBUTARY_CONFIG"), "config file (default: the embedded demo catalog)")
+	listen := fs.String("listen", "", "MySQL protocol address, overrides the config's listen")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	var cfg *catalog.Config
+	var err error
+	if *configPath == "" {
+		cfg, err = demoConfig(log)
+	} else {
+		cfg, err = catalog.LoadConfig(*configPath)
+	}
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if errs := validate(cfg); len(errs) > 0 {
+		return fmt.Errorf("invalid config:\n%w", errors.Join(errs...))
+	}
+	if err := refuseOpenRoot(cfg); err != nil {
+		return err
+	}
+
+	spill := cfg.Engine.SpillDir
+	if spill == "" {
+		if spill, err = os.MkdirTemp("", "tributary-spill-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(spill)
+	}
+	eng, err := engine.Open(engine.Config{MemoryLimit: cfg.Engine.MemoryLimit, SpillDir: spill, Threads: cfg.Engine.Threads, Macros: parser.DuckDBMacros()})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cat := catalog.New(cfg, func(name string, sc catalog.SourceConfig) connectors.Connector {
+		cmd := []string{sc.Plugin}
+		if sc.Connector != "" {
+			cmd = []string{self, "connector", sc.Connector, name}
+		}
+		return plugins.NewSource(plugins.Launch{Source: name, Command: cmd, Options: sc.Options, Logger: log.With("source", name)})
+	})
+	defer cat.Close()
+
+	users := make([]server.User, len(cfg.Users))
+	for i, u := range cfg.Users {
+		users[i] = server.User{Name: u.Name, Password: u.Password}
+	}
+	gw := gateway.New(cat, eng, cfg.Users, mysqlVersion(), log)
+	srv, err := server.New(server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}, gw)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("tributary listening", "mysql", ln.Addr().String(), "version", version, "databases", cat.Databases())
+
+	if cfg.Admin != "" {
+		go serveAdmin(cfg.Admin, log)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// demoConfig serves the demo data shipped in the binary, extracted to a
+// temporary directory, to root without a password on loopback.
+func demoConfig(log *slog.Logger) (*catalog.Config, error) {
+	dir, err := os.MkdirTemp("", "tributary-demo-")
+	if err != nil {
+		return nil, err
+	}
+	if err := demo.Extract(dir); err != nil {
+		return nil, err
+	}
+	log.Info("no config given: serving the demo catalog", "data", dir)
+	return &catalog.Config{
+		Listen:  catalog.DefaultListen,
+		Users:   []catalog.UserConfig{{Name: "root"}},
+		Sources: map[string]catalog.SourceConfig{"demo": {Connector: "files", Options: map[string]any{"root": dir}}},
+	}, nil
+}
+
+// refuseOpenRoot stops a passwordless account from being served beyond
+// loopback, as a fresh MySQL does.
+func refuseOpenRoot(cfg *catalog.Config) error {
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	for _, u := range cfg.Users {
+		if u.Password == "" && !loopback {
+			return fmt.Errorf("user %q has no password: listen on a loopback address or give it a password", u.Name)
+		}
+	}
+	return nil
+}
+
+func serveAdmin(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
+	mux.HandleFunc("/healthz", ok)
+	mux.HandleFunc("/readyz", ok)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("admin server stopped", "err", err)
+	}
+}
+
+// mysqlVersion is what clients see as the server version: they parse the
+// leading x.y.z to choose features, so it must look like a MySQL 8.0.
+func mysqlVersion() string { return "8.0.36-tributary-" + version }

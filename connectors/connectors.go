@@ -1,0 +1,160 @@
+// Package connectors defines the interface every data source implements.
+//
+// A Connector is small on purpose: it lists its tables and scans one of them,
+// streaming Arrow record batches. Everything else a source can do for the
+// planner (filters, limits, statistics, whole queries) is an optional
+// capability, declared in ScanRequest fields the connector may honour or
+// ignore, and reported back in Scan.Exact. The package imports only the
+// standard library and arrow-go: it knows nothing of MySQL, DuckDB or gRPC.
+package connectors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Connector is one configured source. Implementations must be safe for
+// concurrent use: the host scans several tables of one source at once.
+type Connector interface {
+	// Tables lists the tables the source exposes, with their Arrow schemas.
+	Tables(ctx context.Context) ([]Table, error)
+	// Scan starts reading one table. The returned Scan's reader streams
+	// batches until io.EOF-like exhaustion (Next returns false); the caller
+	// must Release it. Cancelling ctx stops the scan and the source query.
+	Scan(ctx context.Context, req ScanRequest) (*Scan, error)
+	// Close releases the source's resources (pools, file handles).
+	Close() error
+}
+
+// Configurer is implemented by connectors that take options from the config
+// (the `options:` map of a source). The host calls Configure once, before
+// any other method; a connector without it takes no options.
+type Configurer interface {
+	Configure(ctx context.Context, options map[string]any) error
+}
+
+// Table describes one table of a source.
+type Table struct {
+	Name string
+	// Schema holds one field per column; Nullable is honoured.
+	Schema *arrow.Schema
+	// RowCount is an estimate for the planner; -1 when unknown.
+	RowCount int64
+}
+
+// ScanRequest says what the planner wants from one table. Every pushdown
+// field is a hint: a connector that ignores Filters or Limit is still
+// correct, because the planner re-applies whatever is not reported exact.
+type ScanRequest struct {
+	Table string
+	// Columns to return, in this order. Empty means all columns.
+	Columns []string
+	// Filters are ANDed together. Each refers to a column of the table (it
+	// need not be in Columns).
+	Filters []Filter
+	// Limit is the number of rows wanted; 0 or negative means no limit. The
+	// planner only sets it when the rows do not need any residual filtering.
+	Limit int64
+}
+
+// Scan is a running scan.
+type Scan struct {
+	// Reader streams the rows. Its schema has exactly the requested columns.
+	Reader array.RecordReader
+	// Exact[i] is true when Filters[i] was applied exactly by the source, so
+	// the planner need not re-apply it. Nil means none.
+	Exact []bool
+}
+
+// Op is a comparison operator of a pushed-down filter.
+type Op string
+
+const (
+	OpEq        Op = "="
+	OpNe        Op = "<>"
+	OpLt        Op = "<"
+	OpLe        Op = "<="
+	OpGt        Op = ">"
+	OpGe        Op = ">="
+	OpIn        Op = "IN"      // Values holds the list
+	OpIsNull    Op = "IS NULL" // Values is empty
+	OpIsNotNull Op = "IS NOT NULL"
+	OpLike      Op = "LIKE" // Values[0] is the pattern, MySQL syntax (% _ \)
+)
+
+// Filter is `Column Op Values`. Values are typed Go values, never SQL text:
+// nil, bool, int64, uint64, float64, string, []byte, Decimal, Date,
+// Timestamp.
+type Filter struct {
+	Column string
+	Op     Op
+	Values []any
+}
+
+// String renders the filter for EXPLAIN and logs; it is not SQL.
+func (f Filter) String() string {
+	switch f.Op {
+	case OpIsNull, OpIsNotNull:
+		return fmt.Sprintf("%s %s", f.Column, f.Op)
+	case OpIn:
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			vals[i] = FormatValue(v)
+		}
+		return fmt.Sprintf("%s IN (%s)", f.Column, strings.Join(vals, ", "))
+	}
+	if len(f.Values) == 0 {
+		return fmt.Sprintf("%s %s ?", f.Column, f.Op)
+	}
+	return fmt.Sprintf("%s %s %s", f.Column, f.Op, FormatValue(f.Values[0]))
+}
+
+// FormatValue renders a filter value readably: strings quoted, dates and
+// timestamps in ISO form.
+func FormatValue(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return strconv.Quote(t)
+	case []byte:
+		return fmt.Sprintf("x'%x'", t)
+	case Date:
+		return "DATE " + time.Unix(int64(t)*86400, 0).UTC().Format("2006-01-02")
+	case Timestamp:
+		return "TIMESTAMP " + time.UnixMicro(int64(t)).UTC().Format("2006-01-02 15:04:05.999999")
+	}
+	return fmt.Sprint(v)
+}
+
+// Decimal is an exact decimal value in its canonical text form ("-12.50").
+type Decimal string
+
+// Date is a calendar date as days since 1970-01-01.
+type Date int32
+
+// Timestamp is microseconds since 1970-01-01 00:00:00 UTC.
+type Timestamp int64
+
+// Errors a connector returns, wrapped with detail (fmt.Errorf("…: %w", Err…)).
+// The host maps them to MySQL errors; plugins carry them across gRPC as
+// status codes.
+var (
+	// ErrTableNotFound: the table does not exist in the source.
+	ErrTableNotFound = errors.New("table not found")
+	// ErrColumnNotFound: a requested or filtered column does not exist.
+	ErrColumnNotFound = errors.New("column not found")
+	// ErrUnavailable: the source cannot be reached or its process died.
+	ErrUnavailable = errors.New("source unavailable")
+	// ErrInvalidOptions: the source's options are wrong.
+	ErrInvalidOptions = errors.New("invalid connector options")
+	// ErrUnsupported: the request asks for something the source cannot do.
+	ErrUnsupported = errors.New("unsupported")
+)

@@ -1,0 +1,247 @@
+// Package planner decides what each source does for a query and what is
+// left for DuckDB.
+//
+// Every table reference becomes a Scan of its own (an Arrow view may be read
+// only once, so a self-join needs two scans) with the columns the query
+// uses and the WHERE conjuncts that compare one of its columns with a
+// constant. The full query, WHERE included, still runs in DuckDB over those
+// scans: a pushed filter only reduces what a source sends, so a connector
+// that applies it loosely (Parquet row-group pruning, say) never changes
+// the answer. A LIMIT goes to the source only when nothing else stands
+// between the scan and the limit.
+package planner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
+	"github.com/tributary-sql/tributary/catalog"
+	"github.com/tributary-sql/tributary/connectors"
+	"github.com/tributary-sql/tributary/parser"
+	"github.com/tributary-sql/tributary/sqlerr"
+)
+
+// Plan is a query ready to run: DuckDB SQL over the views its scans feed.
+type Plan struct {
+	SQL   string
+	Scans []*Scan
+}
+
+// Scan is one table reference read from its source.
+type Scan struct {
+	View    string // the DuckDB view name the SQL uses
+	Table   *catalog.Table
+	Request connectors.ScanRequest
+}
+
+// Planner is safe for concurrent use.
+type Planner struct {
+	Catalog *catalog.Catalog
+}
+
+// maxViewDepth bounds view expansion, so that a view defined over itself
+// is an error instead of a stack overflow.
+const maxViewDepth = 16
+
+// Plan plans one SELECT (or set operation, or WITH query). opts carries the
+// session (current database, variables) for the translation; its Table
+// callback is set by the planner.
+func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}}
+	sql, err := b.query(stmt, opts, 0)
+	if err != nil {
+		return nil, err
+	}
+	b.plan.SQL = sql
+	return b.plan, nil
+}
+
+type builder struct {
+	ctx  context.Context
+	cat  *catalog.Catalog
+	plan *Plan
+}
+
+// ref is one table reference in the query text.
+type ref struct {
+	name  *ast.TableName
+	alias string // lower-case: the alias, or the table's name
+	table *catalog.Table
+	scan  *Scan
+	sql   string // what replaces the reference in the DuckDB SQL
+}
+
+// query resolves every table reference of stmt and translates it.
+func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (string, error) {
+	if depth > maxViewDepth {
+		return "", sqlerr.New(sqlerr.Unsupported, "views nested more than %d deep (a view that refers to itself?)", maxViewDepth)
+	}
+	refs, err := b.resolve(stmt, opts, depth)
+	if err != nil {
+		return "", err
+	}
+	pruneColumns(stmt, refs)
+	pushFilters(stmt, refs)
+	pushLimit(stmt, refs)
+	byNode := make(map[*ast.TableName]*ref, len(refs))
+	for _, r := range refs {
+		byNode[r.name] = r
+	}
+	opts.Table = func(t *ast.TableName) (string, error) {
+		r, ok := byNode[t]
+		if !ok {
+			return "", sqlerr.New(sqlerr.Internal, "table %s was not planned", t.Name.O)
+		}
+		return r.sql, nil
+	}
+	return parser.Translate(stmt, opts)
+}
+
+// resolve finds every table reference (CTE names excluded) in the catalog,
+// giving tables a scan and expanding views into subqueries.
+func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]*ref, error) {
+	ctes := map[string]bool{}
+	aliases := map[*ast.TableName]string{}
+	var names []*ast.TableName
+	walk(stmt, func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.CommonTableExpression:
+			ctes[n.Name.L] = true
+		case *ast.TableSource:
+			if tn, ok := n.Source.(*ast.TableName); ok {
+				aliases[tn] = n.AsName.L
+			}
+		case *ast.TableName:
+			names = append(names, n)
+		}
+	})
+	var refs []*ref
+	for _, tn := range names {
+		if tn.Schema.L == "" && ctes[tn.Name.L] {
+			continue
+		}
+		db := tn.Schema.O
+		if db == "" {
+			db = opts.CurrentDB
+		}
+		if db == "" {
+			return nil, sqlerr.New(sqlerr.NoDatabaseSelected, "No database selected")
+		}
+		if strings.EqualFold(db, "information_schema") || strings.EqualFold(db, "mysql") || strings.EqualFold(db, "performance_schema") {
+			return nil, sqlerr.New(sqlerr.Unsupported, "queries over %s are not supported yet", db)
+		}
+		entry, err := b.cat.Lookup(b.ctx, db, tn.Name.O)
+		if err != nil {
+			return nil, err
+		}
+		r := &ref{name: tn, alias: aliases[tn]}
+		if r.alias == "" {
+			r.alias = tn.Name.L
+		}
+		if entry.View != nil {
+			sql, err := b.view(entry.View, db, opts, depth)
+			if err != nil {
+				return nil, err
+			}
+			r.sql = "(" + sql + ")"
+		} else {
+			r.table = entry.Table
+			r.scan = &Scan{
+				View:    fmt.Sprintf("tributary_scan_%d", len(b.plan.Scans)),
+				Table:   entry.Table,
+				Request: connectors.ScanRequest{Table: entry.Table.Remote.Name},
+			}
+			b.plan.Scans = append(b.plan.Scans, r.scan)
+			r.sql = quote(r.scan.View)
+		}
+		refs = append(refs, r)
+	}
+	return refs, nil
+}
+
+// view plans a view's query in its own database.
+func (b *builder) view(v *catalog.View, db string, opts parser.Options, depth int) (string, error) {
+	stmts, err := parser.Parse(v.SQL)
+	if err != nil {
+		return "", sqlerr.New(sqlerr.Syntax, "view %s.%s: %v", db, v.Name, err)
+	}
+	if len(stmts) != 1 {
+		return "", sqlerr.New(sqlerr.Unsupported, "view %s.%s must be a single SELECT", db, v.Name)
+	}
+	opts.CurrentDB = db
+	return b.query(stmts[0], opts, depth+1)
+}
+
+// pruneColumns asks each scan for only the columns the query mentions. The
+// match is by name anywhere in the statement, a superset that needs no
+// scoping rules; a wildcard or a NATURAL join asks for every column.
+func pruneColumns(stmt ast.StmtNode, refs []*ref) {
+	used := map[string]bool{}
+	allFor := map[string]bool{} // aliases with alias.*
+	all := false
+	walk(stmt, func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.ColumnName:
+			used[n.Name.L] = true
+		case *ast.SelectField:
+			// The AST walk does not descend into wildcards.
+			if w := n.WildCard; w != nil {
+				if w.Table.L == "" {
+					all = true
+				} else {
+					allFor[w.Table.L] = true
+				}
+			}
+		case *ast.Join:
+			if n.NaturalJoin {
+				all = true
+			}
+		}
+	})
+	for _, r := range refs {
+		if r.scan == nil {
+			continue
+		}
+		schema := r.table.Schema()
+		if all || allFor[r.alias] {
+			r.scan.Request.Columns = fieldNames(schema)
+			continue
+		}
+		var cols []string
+		for _, f := range schema.Fields() {
+			if used[strings.ToLower(f.Name)] {
+				cols = append(cols, f.Name)
+			}
+		}
+		if len(cols) == 0 && schema.NumFields() > 0 {
+			// COUNT(*) and the like need rows, not values: read the
+			// first column, the cheapest thing that still counts rows.
+			cols = []string{schema.Field(0).Name}
+		}
+		r.scan.Request.Columns = cols
+	}
+}
+
+func fieldNames(s *arrow.Schema) []string {
+	out := make([]string, s.NumFields())
+	for i, f := range s.Fields() {
+		out[i] = f.Name
+	}
+	return out
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// walk calls fn for every node of the tree, parents first.
+func walk(n ast.Node, fn func(ast.Node)) {
+	n.Accept(&visitor{fn: fn})
+}
+
+type visitor struct{ fn func(ast.Node) }
+
+func (v *visitor) Enter(n ast.Node) (ast.Node, bool) { v.fn(n); return n, false }
+func (v *visitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }

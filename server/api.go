@@ -1,0 +1,97 @@
+// Package server is Tributary's MySQL wire layer. It owns the listener, the
+// connections and their sessions, authentication and the mapping of errors to
+// MySQL error packets; statements themselves are run by an Executor.
+//
+// It sits on github.com/go-mysql-org/go-mysql/server for the handshake and
+// the packet codec, but drives the command loop itself (see conn.go) so that
+// results stream row by row and a malformed packet or a panic costs at most
+// one connection, never the server.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Session is one client connection's state. The server creates it after a
+// successful login and owns it; the Executor reads and changes it during
+// Execute, UseDB and FieldList. A connection runs one command at a time, so
+// no locking is needed for its fields; an Executor must not keep a Session
+// beyond the call it was given in.
+type Session struct {
+	ID         uint32         // connection id, unique within the process
+	User       string         // authenticated user name
+	DB         string         // current database, "" for none
+	Vars       map[string]any // session system variables set by SET (lower-case names); never nil
+	RemoteAddr string         // client address as host:port
+}
+
+// Column describes one result column as MySQL sends it.
+type Column struct {
+	Name, OrgName, Table, OrgTable, Schema string
+
+	Type     byte   // mysql.MYSQL_TYPE_*
+	Length   uint32 // display length; 0 picks a default for the type
+	Decimals uint8  // fractional digits (DECIMAL, DOUBLE, DATETIME, TIME); 31 = not fixed
+	Flags    uint16 // mysql.NOT_NULL_FLAG, UNSIGNED_FLAG, BINARY_FLAG, …
+	Charset  uint16 // 0 → utf8mb4_general_ci (45) for strings, binary (63) for numbers/dates/blobs
+}
+
+// ResultWriter streams one statement's result to the client. Rows are sent as
+// they are written (buffered only up to a small write buffer), so memory stays
+// flat for any result size. It is only valid during the Execute call that
+// received it and must be used from that call's goroutine.
+type ResultWriter interface {
+	// Columns starts a result set; it may be called once per statement.
+	Columns(cols []Column) error
+	// Row sends one row; len(values) must equal the number of columns.
+	// Values may be nil (NULL), bool, any Go int/uint width, float32/64,
+	// string, []byte, time.Time (formatted per column type: DATE →
+	// 2006-01-02, DATETIME/TIMESTAMP/TIME with Decimals fractional digits),
+	// time.Duration (TIME) or fmt.Stringer (decimals etc.). The values are
+	// encoded before Row returns, so the caller may reuse the slice.
+	// An error means the client is gone or the row is invalid; stop producing.
+	Row(values []any) error
+}
+
+// Executor runs statements for the server. It is called from many
+// connection goroutines at once (one call at a time per Session), so it must
+// be safe for concurrent use across sessions.
+type Executor interface {
+	// Execute runs one COM_QUERY text. For a statement with rows it calls
+	// w.Columns then w.Row…; for one without rows it writes nothing and the
+	// server answers OK. An error returned after Columns reaches the client as
+	// an ERR packet in place of the end of the result. ctx is cancelled when
+	// the client disconnects, the query or connection is killed, or a forced
+	// Shutdown happens.
+	Execute(ctx context.Context, s *Session, query string, w ResultWriter) error
+	// UseDB switches s to db (COM_INIT_DB, and the database named in the
+	// handshake); it sets s.DB on success.
+	UseDB(ctx context.Context, s *Session, db string) error
+	// FieldList answers COM_FIELD_LIST (deprecated, used by old clients for
+	// completion).
+	FieldList(ctx context.Context, s *Session, table, wildcard string) ([]Column, error)
+}
+
+// User is an account that may log in. Password "" means no password.
+type User struct{ Name, Password string }
+
+// Config configures a Server. The zero value of every optional field picks a
+// sensible default.
+type Config struct {
+	Listen        string // host:port for ListenAndServe
+	Users         []User
+	ServerVersion string       // e.g. "8.0.36-tributary-0.1.0"; clients parse the leading x.y.z
+	Logger        *slog.Logger // nil discards logs
+
+	// AuthMethod is the auth plugin the server announces and switches clients
+	// to: "caching_sha2_password" (default, as MySQL 8) or
+	// "mysql_native_password".
+	AuthMethod string
+	// MaxConnections refuses further clients with error 1040; 0 = unlimited.
+	MaxConnections int
+	// HandshakeTimeout bounds the login phase so idle sockets cannot pin
+	// goroutines; 0 = 10s.
+	HandshakeTimeout time.Duration
+}
