@@ -6,8 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 )
@@ -35,7 +37,7 @@ func duckdbDirect(t testing.TB, query string) [][]string {
 	return collect(t, db, query)
 }
 
-// collect reads every row as text, NULL as "NULL".
+// collect reads every row as normalised text (see cell), NULL as "NULL".
 func collect(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
 	t.Helper()
 	rows, err := db.Query(query, args...)
@@ -46,7 +48,7 @@ func collect(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
 	cols, _ := rows.Columns()
 	var out [][]string
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
+		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
 			ptrs[i] = &vals[i]
@@ -56,10 +58,7 @@ func collect(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
-			row[i] = "NULL"
-			if v.Valid {
-				row[i] = v.String
-			}
+			row[i] = cell(v)
 		}
 		out = append(out, row)
 	}
@@ -67,6 +66,39 @@ func collect(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return out
+}
+
+// cell renders a value the same way whether it came from Tributary over
+// the MySQL text protocol or from DuckDB directly: numbers with a fraction
+// to 12 significant digits (decimals stay exact at the sizes tested), dates
+// and timestamps in MySQL's form.
+func cell(v any) string {
+	var s string
+	switch t := v.(type) {
+	case nil:
+		return "NULL"
+	case []byte:
+		s = string(t)
+	case string:
+		s = t
+	case time.Time:
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			return t.Format("2006-01-02")
+		}
+		return t.Format("2006-01-02 15:04:05.999999")
+	case float64:
+		return strconv.FormatFloat(t, 'g', 12, 64)
+	case float32:
+		return strconv.FormatFloat(float64(t), 'g', 12, 64)
+	default:
+		s = fmt.Sprint(t)
+	}
+	if strings.ContainsAny(s, ".eE") {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return strconv.FormatFloat(f, 'g', 12, 64)
+		}
+	}
+	return s
 }
 
 type colType struct{ name, dbType string }
@@ -110,7 +142,7 @@ func TestDemoQueries(t *testing.T) {
 		{
 			name: "filtered scan",
 			query: `SELECT order_id, customer_id, total FROM orders
-				WHERE status = 'shipped' AND total > 100 AND order_id BETWEEN 100 AND 400 ORDER BY order_id`,
+				WHERE status = 'delivered' AND total > 100 AND order_id BETWEEN 100 AND 400 ORDER BY order_id`,
 			types: []colType{{"order_id", "BIGINT"}, {"customer_id", "BIGINT"}, {"total", "DECIMAL"}},
 		},
 		{

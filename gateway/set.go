@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -132,7 +133,21 @@ type capture struct {
 }
 
 func (c *capture) Columns(cols []server.Column) error { c.cols = cols; return nil }
+
+// Row copies the values: strings and byte slices from the engine alias its
+// batches, which the next row may free.
 func (c *capture) Row(vals []any) error {
-	c.rows = append(c.rows, append([]any(nil), vals...))
+	row := make([]any, len(vals))
+	for i, v := range vals {
+		switch t := v.(type) {
+		case string:
+			row[i] = strings.Clone(t)
+		case []byte:
+			row[i] = bytes.Clone(t)
+		default:
+			row[i] = v
+		}
+	}
+	c.rows = append(c.rows, row)
 	return nil
 }

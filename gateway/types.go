@@ -3,8 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -25,50 +23,60 @@ const (
 // Java or Python type.
 func resultColumn(c engine.Column) server.Column {
 	col := server.Column{Name: c.Name, OrgName: c.Name, Charset: charsetBinary, Flags: mysql.BINARY_FLAG}
-	t := c.DuckType
-	unsigned := strings.HasPrefix(t, "U") && t != "UUID" && t != "UNION"
-	if unsigned {
-		col.Flags |= mysql.UNSIGNED_FLAG
-		t = t[1:]
+	set := func(typ byte, length uint32, decimals uint8) {
+		col.Type, col.Length, col.Decimals = typ, length, decimals
 	}
-	switch {
-	case t == "BOOLEAN":
-		col.Type, col.Length = mysql.MYSQL_TYPE_TINY, 1
-	case t == "TINYINT":
-		col.Type, col.Length = mysql.MYSQL_TYPE_TINY, 4
-	case t == "SMALLINT":
-		col.Type, col.Length = mysql.MYSQL_TYPE_SHORT, 6
-	case t == "INTEGER":
-		col.Type, col.Length = mysql.MYSQL_TYPE_LONG, 11
-	case t == "BIGINT":
-		col.Type, col.Length = mysql.MYSQL_TYPE_LONGLONG, 20
-	case t == "HUGEINT":
-		col.Type, col.Length = mysql.MYSQL_TYPE_NEWDECIMAL, 40
-	case t == "FLOAT":
-		col.Type, col.Length, col.Decimals = mysql.MYSQL_TYPE_FLOAT, 12, 31
-	case t == "DOUBLE":
-		col.Type, col.Length, col.Decimals = mysql.MYSQL_TYPE_DOUBLE, 22, 31
-	case strings.HasPrefix(t, "DECIMAL"):
-		col.Type = mysql.MYSQL_TYPE_NEWDECIMAL
-		col.Length = uint32(c.Precision) + 2
-		col.Decimals = uint8(c.Scale)
-	case t == "DATE":
-		col.Type, col.Length = mysql.MYSQL_TYPE_DATE, 10
-	case t == "TIME":
-		col.Type, col.Length, col.Decimals = mysql.MYSQL_TYPE_TIME, 17, 6
-	case strings.HasPrefix(t, "TIMESTAMP"):
-		col.Type, col.Length, col.Decimals = mysql.MYSQL_TYPE_DATETIME, 26, 6
-		if t == "TIMESTAMP_S" {
-			col.Length, col.Decimals = 19, 0
+	switch t := c.Type.(type) {
+	case *arrow.BooleanType:
+		set(mysql.MYSQL_TYPE_TINY, 1, 0)
+	case *arrow.Int8Type:
+		set(mysql.MYSQL_TYPE_TINY, 4, 0)
+	case *arrow.Int16Type:
+		set(mysql.MYSQL_TYPE_SHORT, 6, 0)
+	case *arrow.Int32Type:
+		set(mysql.MYSQL_TYPE_LONG, 11, 0)
+	case *arrow.Int64Type:
+		set(mysql.MYSQL_TYPE_LONGLONG, 20, 0)
+	case *arrow.Uint8Type:
+		set(mysql.MYSQL_TYPE_TINY, 3, 0)
+	case *arrow.Uint16Type:
+		set(mysql.MYSQL_TYPE_SHORT, 5, 0)
+	case *arrow.Uint32Type:
+		set(mysql.MYSQL_TYPE_LONG, 10, 0)
+	case *arrow.Uint64Type:
+		set(mysql.MYSQL_TYPE_LONGLONG, 20, 0)
+	case *arrow.Float16Type, *arrow.Float32Type:
+		set(mysql.MYSQL_TYPE_FLOAT, 12, 31)
+	case *arrow.Float64Type:
+		set(mysql.MYSQL_TYPE_DOUBLE, 22, 31)
+	case arrow.DecimalType:
+		set(mysql.MYSQL_TYPE_NEWDECIMAL, uint32(t.GetPrecision())+2, uint8(t.GetScale()))
+	case *arrow.Date32Type, *arrow.Date64Type:
+		set(mysql.MYSQL_TYPE_DATE, 10, 0)
+	case *arrow.Time32Type, *arrow.Time64Type:
+		set(mysql.MYSQL_TYPE_TIME, 17, 6)
+	case *arrow.TimestampType:
+		if t.Unit == arrow.Second {
+			set(mysql.MYSQL_TYPE_DATETIME, 19, 0)
+		} else {
+			set(mysql.MYSQL_TYPE_DATETIME, 26, 6)
 		}
-	case t == "BLOB" || t == "BIT":
-		col.Type, col.Length = mysql.MYSQL_TYPE_BLOB, 65535
-	case t == "\"NULL\"" || t == "NULL":
-		col.Type, col.Flags = mysql.MYSQL_TYPE_NULL, mysql.BINARY_FLAG
+	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.BinaryViewType, *arrow.FixedSizeBinaryType:
+		set(mysql.MYSQL_TYPE_BLOB, 65535, 0)
+	case *arrow.NullType:
+		set(mysql.MYSQL_TYPE_NULL, 0, 0)
 	default:
-		// VARCHAR, UUID, INTERVAL, JSON, lists, structs, maps and enums
-		// all reach the client as text.
-		col.Type, col.Length = mysql.MYSQL_TYPE_VAR_STRING, 262140
+		// Text, UUID, INTERVAL, JSON, lists, structs, maps and enums all
+		// reach the client as text.
+		set(mysql.MYSQL_TYPE_VAR_STRING, 262140, 0)
+		col.Charset, col.Flags = charsetUTF8MB4, 0
+	}
+	switch c.Type.ID() {
+	case arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		col.Flags |= mysql.UNSIGNED_FLAG
+	}
+	if c.DuckType == "UUID" || c.DuckType == "INTERVAL" || c.DuckType == "ENUM" {
+		set(mysql.MYSQL_TYPE_VAR_STRING, 262140, 0)
 		col.Charset, col.Flags = charsetUTF8MB4, 0
 	}
 	return col
@@ -79,15 +87,13 @@ func resultColumn(c engine.Column) server.Column {
 func clientValue(v any) any {
 	switch t := v.(type) {
 	case nil, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-		float32, float64, string, []byte, time.Time:
+		float32, float64, string, []byte, time.Time, time.Duration:
 		return v
 	case bool:
 		if t {
 			return int64(1)
 		}
 		return int64(0)
-	case *big.Int:
-		return t.String()
 	case fmt.Stringer:
 		return t.String()
 	case []any, map[string]any:
