@@ -91,6 +91,7 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 	for _, r := range refs {
 		byNode[r.name] = r
 	}
+	opts.ColumnScale = columnScale(refs)
 	opts.Table = func(t *ast.TableName) (string, error) {
 		r, ok := byNode[t]
 		if !ok {
@@ -245,3 +246,40 @@ type visitor struct{ fn func(ast.Node) }
 
 func (v *visitor) Enter(n ast.Node) (ast.Node, bool) { v.fn(n); return n, false }
 func (v *visitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
+
+// columnScale tells the translator the scale of exact numeric columns, so
+// that `a / b` can keep MySQL's DECIMAL result. A name is answered only
+// when every scanned table that has it agrees.
+func columnScale(refs []*ref) func(*ast.ColumnName) (int, bool) {
+	return func(c *ast.ColumnName) (int, bool) {
+		scale, found := 0, false
+		for _, r := range refs {
+			if r.scan == nil || (c.Table.L != "" && c.Table.L != r.alias) {
+				continue
+			}
+			f, ok := fieldOf(r.table.Schema(), c.Name.L)
+			if !ok {
+				continue
+			}
+			s, exact := exactScale(f.Type)
+			if !exact || (found && s != scale) {
+				return 0, false
+			}
+			scale, found = s, true
+		}
+		return scale, found
+	}
+}
+
+func exactScale(t arrow.DataType) (int, bool) {
+	switch t := t.(type) {
+	case arrow.DecimalType:
+		return int(t.GetScale()), true
+	}
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		return 0, true
+	}
+	return 0, false
+}

@@ -1,0 +1,116 @@
+package catalog
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tributary-sql/tributary/connectors"
+	"github.com/tributary-sql/tributary/connectors/files"
+	"github.com/tributary-sql/tributary/sqlerr"
+)
+
+func newCatalog(t *testing.T, dir string) *Catalog {
+	t.Helper()
+	cfg := &Config{
+		SchemaCacheTTL: "1h",
+		Sources: map[string]SourceConfig{
+			"Lake":   {Connector: "files", Options: map[string]any{"root": dir}},
+			"hidden": {Connector: "files", Options: map[string]any{"root": dir}, Hidden: true},
+		},
+		Databases: map[string]DatabaseConfig{"shop": {
+			Tables: map[string]string{"People": "hidden.people", "ghost": "Lake.nothing"},
+			Views:  map[string]string{"adults": "SELECT * FROM people WHERE age >= 18"},
+		}},
+	}
+	cat := New(cfg, func(name string, sc SourceConfig) connectors.Connector {
+		c := files.New()
+		if err := c.Configure(context.Background(), sc.Options); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	t.Cleanup(func() { cat.Close() })
+	return cat
+}
+
+func TestCatalog(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "people.csv"), []byte("name,age\nann,30\nbob,12\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat := newCatalog(t, dir)
+	ctx := context.Background()
+	if got := cat.Databases(); len(got) != 2 || got[0] != "Lake" || got[1] != "shop" {
+		t.Fatalf("Databases = %v (hidden sources must not be listed)", got)
+	}
+	// Names match regardless of case, as lower_case_table_names=1.
+	e, err := cat.Lookup(ctx, "lake", "PEOPLE")
+	if err != nil || e.Table == nil || e.Table.Source.Name != "Lake" || e.Table.Schema().NumFields() != 2 {
+		t.Fatalf("Lookup lake.PEOPLE = %+v, %v", e, err)
+	}
+	e, err = cat.Lookup(ctx, "SHOP", "people")
+	if err != nil || e.Table.Remote.Name != "people" || e.Table.Source.Name != "hidden" || e.Name != "People" {
+		t.Fatalf("Lookup shop.people = %+v, %v", e, err)
+	}
+	if e, err = cat.Lookup(ctx, "shop", "Adults"); err != nil || e.View == nil {
+		t.Fatalf("view lookup = %+v, %v", e, err)
+	}
+	cases := []struct {
+		db, table string
+		kind      sqlerr.Kind
+	}{
+		{"nodb", "x", sqlerr.UnknownDatabase},
+		{"lake", "x", sqlerr.UnknownTable},
+		{"shop", "ghost", sqlerr.UnknownTable},
+		{"hidden", "people", sqlerr.UnknownDatabase},
+	}
+	for _, c := range cases {
+		if _, err := cat.Lookup(ctx, c.db, c.table); sqlerr.KindOf(err) != c.kind {
+			t.Errorf("Lookup %s.%s: %v, want kind %d", c.db, c.table, err, c.kind)
+		}
+	}
+	// A table mapped to something missing makes the listing fail loudly.
+	if _, err := cat.Entries(ctx, "shop"); sqlerr.KindOf(err) != sqlerr.UnknownTable {
+		t.Fatalf("Entries(shop) = %v", err)
+	}
+	// The table list is cached until refreshed.
+	if err := os.WriteFile(filepath.Join(dir, "pets.csv"), []byte("name\nrex\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.Lookup(ctx, "lake", "pets"); sqlerr.KindOf(err) != sqlerr.UnknownTable {
+		t.Fatalf("new file visible before refresh: %v", err)
+	}
+	for _, s := range cat.Sources() {
+		s.Refresh()
+	}
+	if _, err := cat.Lookup(ctx, "lake", "pets"); err != nil {
+		t.Fatalf("after refresh: %v", err)
+	}
+}
+
+func TestSourceError(t *testing.T) {
+	cases := []struct {
+		err  error
+		kind sqlerr.Kind
+	}{
+		{connectors.ErrTableNotFound, sqlerr.UnknownTable},
+		{connectors.ErrColumnNotFound, sqlerr.UnknownColumn},
+		{connectors.ErrUnavailable, sqlerr.SourceUnavailable},
+		{connectors.ErrInvalidOptions, sqlerr.SourceUnavailable},
+		{context.Canceled, sqlerr.QueryInterrupted},
+	}
+	for _, c := range cases {
+		err := SourceError("crm", c.err)
+		if sqlerr.KindOf(err) != c.kind {
+			t.Errorf("%v → kind %d, want %d", c.err, sqlerr.KindOf(err), c.kind)
+		}
+		if c.kind != sqlerr.QueryInterrupted && !contains(err.Error(), `"crm"`) {
+			t.Errorf("%v: message %q does not name the source", c.err, err)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,106 @@
+package planner
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tributary-sql/tributary/catalog"
+	"github.com/tributary-sql/tributary/connectors"
+	"github.com/tributary-sql/tributary/connectors/files"
+	"github.com/tributary-sql/tributary/parser"
+	"github.com/tributary-sql/tributary/sqlerr"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/plans.txt")
+
+// demoCatalog serves the demo data through the real files connector, in
+// process: the planner needs schemas, not plugin processes.
+func demoCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	dir, _ := filepath.Abs("../examples/demo")
+	cfg := &catalog.Config{
+		Sources: map[string]catalog.SourceConfig{"demo": {Connector: "files", Options: map[string]any{"root": dir}}},
+		Databases: map[string]catalog.DatabaseConfig{"shop": {
+			Tables: map[string]string{"orders": "demo.orders", "people": "demo.customers"},
+			Views: map[string]string{
+				"big_orders": "SELECT * FROM orders WHERE total > 1000",
+				"loop":       "SELECT * FROM loop",
+			},
+		}},
+	}
+	cat := catalog.New(cfg, func(name string, sc catalog.SourceConfig) connectors.Connector {
+		c := files.New()
+		if err := c.Configure(context.Background(), sc.Options); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	t.Cleanup(func() { cat.Close() })
+	return cat
+}
+
+// render prints a plan, or an error, in the golden file's form.
+func render(p *Plan, err error) string {
+	if err != nil {
+		return fmt.Sprintf("error %d: %s", kindCode(err), err)
+	}
+	var b strings.Builder
+	for _, s := range p.Scans {
+		fmt.Fprintf(&b, "scan %s: %s.%s columns=[%s]", s.View, s.Table.Source.Name, s.Request.Table, strings.Join(s.Request.Columns, ","))
+		for _, f := range s.Request.Filters {
+			fmt.Fprintf(&b, " filter(%s)", f)
+		}
+		if s.Request.Limit > 0 {
+			fmt.Fprintf(&b, " limit=%d", s.Request.Limit)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("sql: " + p.SQL)
+	return b.String()
+}
+
+func kindCode(err error) uint16 {
+	code, _ := sqlerr.KindOf(err).Code()
+	return code
+}
+
+func TestPlans(t *testing.T) {
+	cat := demoCatalog(t)
+	p := &Planner{Catalog: cat}
+	path := filepath.Join("testdata", "plans.txt")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := strings.Split(string(data), "\n----\n")
+	var out []string
+	for _, c := range cases {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		input, want, _ := strings.Cut(c, "\n=>")
+		db, query, _ := strings.Cut(input, ": ")
+		stmts, err := parser.Parse(query)
+		var got string
+		if err != nil {
+			got = render(nil, err)
+		} else {
+			got = render(p.Plan(context.Background(), stmts[0], parser.Options{CurrentDB: db}))
+		}
+		if !*update && got != strings.TrimSpace(want) {
+			t.Errorf("%s\n got:\n%s\nwant:\n%s", input, got, want)
+		}
+		out = append(out, input+"\n=>\n"+got)
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(strings.Join(out, "\n----\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
