@@ -187,11 +187,11 @@ func (c *Catalog) Lookup(ctx context.Context, dbName, name string) (Entry, error
 	}
 	key := strings.ToLower(name)
 	if db.Source != nil {
-		tables, err := db.Source.tableMap(ctx)
+		t, ok, err := db.Source.table(ctx, key)
 		if err != nil {
 			return Entry{}, err
 		}
-		if t, ok := tables[key]; ok {
+		if ok {
 			return Entry{Name: t.Name, Table: &Table{DB: db.Name, Name: t.Name, Source: db.Source, Remote: t}}, nil
 		}
 	}
@@ -209,11 +209,10 @@ func (c *Catalog) Lookup(ctx context.Context, dbName, name string) (Entry, error
 }
 
 func (m Mapping) resolve(ctx context.Context, db string) (*Table, error) {
-	tables, err := m.Source.tableMap(ctx)
+	t, ok, err := m.Source.table(ctx, strings.ToLower(m.Table))
 	if err != nil {
 		return nil, err
 	}
-	t, ok := tables[strings.ToLower(m.Table)]
 	if !ok {
 		return nil, sqlerr.New(sqlerr.UnknownTable, "Table '%s.%s' doesn't exist: it maps to %s.%s, which source %q does not have",
 			db, m.Name, m.Source.Name, m.Table, m.Source.Name)
@@ -226,6 +225,38 @@ func (s *Source) Refresh() {
 	s.mu.Lock()
 	s.fetched = time.Time{}
 	s.mu.Unlock()
+}
+
+// rediscoverAfter is how old a table list must be before a miss triggers
+// discovery again: a table created a moment ago is found without waiting
+// for the TTL, and a query naming a table that does not exist cannot make
+// the gateway hammer the source.
+const rediscoverAfter = 2 * time.Second
+
+// table finds one table by lower-case name, discovering the source's tables
+// again on a miss if the cached list is not fresh.
+func (s *Source) table(ctx context.Context, key string) (connectors.Table, bool, error) {
+	tables, err := s.tableMap(ctx)
+	if err != nil {
+		return connectors.Table{}, false, err
+	}
+	if t, ok := tables[key]; ok {
+		return t, true, nil
+	}
+	s.mu.Lock()
+	stale := time.Since(s.fetched) > rediscoverAfter
+	if stale {
+		s.fetched = time.Time{}
+	}
+	s.mu.Unlock()
+	if !stale {
+		return connectors.Table{}, false, nil
+	}
+	if tables, err = s.tableMap(ctx); err != nil {
+		return connectors.Table{}, false, err
+	}
+	t, ok := tables[key]
+	return t, ok, nil
 }
 
 // tableMap returns the source's tables, discovering them when the cache is

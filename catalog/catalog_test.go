@@ -89,6 +89,18 @@ func TestCatalog(t *testing.T) {
 	if _, err := cat.Lookup(ctx, "lake", "pets"); err != nil {
 		t.Fatalf("after refresh: %v", err)
 	}
+	// A miss on a list older than rediscoverAfter looks again by itself.
+	if err := os.WriteFile(filepath.Join(dir, "plants.csv"), []byte("name\nfern\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cat.Sources() {
+		s.mu.Lock()
+		s.fetched = s.fetched.Add(-2 * rediscoverAfter)
+		s.mu.Unlock()
+	}
+	if _, err := cat.Lookup(ctx, "lake", "plants"); err != nil {
+		t.Fatalf("a new table was not discovered on a miss: %v", err)
+	}
 }
 
 func TestSourceError(t *testing.T) {

@@ -47,6 +47,17 @@ type Table struct {
 	Schema *arrow.Schema
 	// RowCount is an estimate for the planner; -1 when unknown.
 	RowCount int64
+	// Location, when set, says the table is a file in a format the engine
+	// reads natively, which it may do instead of calling Scan (it does so
+	// only for paths inside directories it was allowed to read). Nil: the
+	// table is read through Scan.
+	Location *Location
+}
+
+// Location is a file the engine can read itself.
+type Location struct {
+	Format string // "parquet"
+	Path   string // absolute
 }
 
 // ScanRequest says what the planner wants from one table. Every pushdown

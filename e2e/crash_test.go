@@ -69,7 +69,7 @@ sources:
     options: {root: %q}
   big:
     connector: files
-    options: {root: %q}
+    options: {root: %q, direct_read: false}  # stream Parquet through the plugin
 databases:
   shop:
     tables:
@@ -160,6 +160,15 @@ func TestVirtualDatabase(t *testing.T) {
 	direct := duckdbDirect(t, "SELECT COUNT(*), MIN(total) FROM orders WHERE total > 500")
 	if fmt.Sprint(viaView) != fmt.Sprint(direct) {
 		t.Fatalf("view: %v, direct: %v", viaView, direct)
+	}
+	// A view describes itself by its query's result columns.
+	desc := collect(t, db, "DESCRIBE big_orders")
+	if len(desc) != 5 || desc[0][0] != "order_id" || desc[0][1] != "bigint" || desc[4][0] != "total" || desc[4][1] != "decimal(12,2)" {
+		t.Fatalf("DESCRIBE big_orders = %v", desc)
+	}
+	create := collect(t, db, "SHOW CREATE TABLE big_orders")
+	if !strings.Contains(create[0][1], "CREATE VIEW `big_orders` AS SELECT * FROM orders WHERE total > 500") {
+		t.Fatalf("SHOW CREATE TABLE big_orders = %v", create)
 	}
 	// A join across two sources inside one virtual database.
 	cross := collect(t, db, "SELECT COUNT(*) FROM orders o JOIN events e ON e.id = o.order_id")

@@ -25,6 +25,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -50,13 +51,18 @@ type Config struct {
 	Threads int
 	// Macros run once before the lock-down (CREATE MACRO statements).
 	Macros []string
+	// AllowedDirectories stay readable after the lock-down: the planner
+	// has DuckDB read Parquet files there itself (see CanRead). SQL from
+	// clients cannot name files: the translator prints no file functions.
+	AllowedDirectories []string
 }
 
 // Engine is safe for concurrent use; each Query takes its own connection.
 type Engine struct {
-	mu     sync.RWMutex // guards db against Close during Query
-	db     bindings.Database
-	closed bool
+	mu      sync.RWMutex // guards db against Close during Query
+	db      bindings.Database
+	closed  bool
+	allowed []string // absolute, cleaned
 }
 
 // Open starts DuckDB in memory, defines the macros and locks it down.
@@ -91,6 +97,20 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("engine: open duckdb: %s", errMsg)
 	}
 	setup := append([]string{}, cfg.Macros...)
+	for _, dir := range cfg.AllowedDirectories {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("engine: allowed directory %s: %w", dir, err)
+		}
+		e.allowed = append(e.allowed, filepath.Clean(abs))
+	}
+	if len(e.allowed) > 0 {
+		quoted := make([]string, len(e.allowed))
+		for i, d := range e.allowed {
+			quoted[i] = "'" + strings.ReplaceAll(d+string(filepath.Separator), "'", "''") + "'"
+		}
+		setup = append(setup, "SET allowed_directories = ["+strings.Join(quoted, ", ")+"]")
+	}
 	setup = append(setup,
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
@@ -100,6 +120,21 @@ func Open(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// CanRead reports whether DuckDB may read the file at path: it lies inside
+// one of the allowed directories.
+func (e *Engine) CanRead(path string) bool {
+	if !filepath.IsAbs(path) {
+		return false
+	}
+	path = filepath.Clean(path)
+	for _, d := range e.allowed {
+		if rel, err := filepath.Rel(d, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // exec runs statements without results on a connection of their own.

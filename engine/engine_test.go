@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/tributary-sql/tributary/sqlerr"
 )
@@ -263,5 +266,71 @@ func TestProjectionsOverScans(t *testing.T) {
 		if err != nil || fmt.Sprint(got) != want {
 			t.Errorf("%s = %v, %v; want %s", q, got, err, want)
 		}
+	}
+}
+
+// Allowed directories stay readable after the lock-down; nothing else.
+func TestAllowedDirectories(t *testing.T) {
+	dir := t.TempDir()
+	other := t.TempDir()
+	for _, d := range []string{dir, other} {
+		writeParquet(t, filepath.Join(d, "t.parquet"))
+	}
+	e, err := Open(Config{AllowedDirectories: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	got, err := queryAll(t, e, fmt.Sprintf("SELECT COUNT(*), SUM(a) FROM read_parquet('%s/t.parquet')", dir))
+	if err != nil || fmt.Sprint(got) != "[[5 10]]" {
+		t.Fatalf("allowed read = %v, %v", got, err)
+	}
+	if _, err := queryAll(t, e, fmt.Sprintf("SELECT COUNT(*) FROM read_parquet('%s/t.parquet')", other)); err == nil {
+		t.Fatal("read outside the allowed directories succeeded")
+	}
+	// DuckDB's allowed_directories also permits writes there; clients
+	// cannot reach COPY (the parser rejects it), and elsewhere stays shut.
+	if _, err := queryAll(t, e, fmt.Sprintf("COPY (SELECT 1) TO '%s/x.csv'", other)); err == nil {
+		t.Fatal("write outside the allowed directories succeeded")
+	}
+	for path, want := range map[string]bool{
+		dir + "/t.parquet":     true,
+		dir + "/sub/t.parquet": true,
+		dir + "/../x.parquet":  false,
+		other + "/t.parquet":   false,
+		dir:                    true,
+		"relative/t.parquet":   false,
+		dir + "x/t.parquet":    false,
+	} {
+		if e.CanRead(path) != want {
+			t.Errorf("CanRead(%s) = %v", path, !want)
+		}
+	}
+}
+
+// writeParquet writes a(0..4) with arrow-go: the locked engine cannot COPY.
+func writeParquet(t *testing.T, path string) {
+	t.Helper()
+	rd, err := threeColumns(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := pqarrow.NewFileWriter(rd.Schema(), f, nil, pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rd.Next() {
+		if err := w.Write(rd.RecordBatch()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

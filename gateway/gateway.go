@@ -14,6 +14,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/tributary-sql/tributary/catalog"
+	"github.com/tributary-sql/tributary/connectors"
 	"github.com/tributary-sql/tributary/engine"
 	"github.com/tributary-sql/tributary/parser"
 	"github.com/tributary-sql/tributary/planner"
@@ -36,7 +37,7 @@ var _ server.Executor = (*Gateway)(nil)
 
 // New wires a gateway. version is what VERSION() and @@version report.
 func New(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger) *Gateway {
-	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat}, engine: eng,
+	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
 		users: map[string]catalog.UserConfig{}, version: version, log: log}
 	for _, u := range users {
 		g.users[u.Name] = u
@@ -122,11 +123,7 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	if err != nil {
 		return err
 	}
-	inputs := make([]engine.Input, len(p.Scans))
-	for i, sc := range p.Scans {
-		inputs[i] = engine.Input{View: sc.View, Open: openScan(sc)}
-	}
-	rows, err := g.engine.Query(ctx, p.SQL, inputs)
+	rows, err := g.engine.Query(ctx, p.SQL, inputs(p))
 	if err != nil {
 		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return err
@@ -150,6 +147,17 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		}
 	}
 	return rows.Err()
+}
+
+// inputs are the engine's view of a plan's scans.
+func inputs(p *planner.Plan) []engine.Input {
+	var in []engine.Input
+	for _, sc := range p.Scans {
+		if sc.Direct == nil {
+			in = append(in, engine.Input{View: sc.View, Open: openScan(sc)})
+		}
+	}
+	return in
 }
 
 // openScan starts a scan at its source when DuckDB is about to read it.
@@ -188,6 +196,13 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		return err
 	}
 	for _, sc := range p.Scans {
+		if sc.Direct != nil {
+			target := fmt.Sprintf("%s.%s (source %s, table %s)", sc.Table.DB, sc.Table.Name, sc.Table.Source.Name, sc.Table.Remote.Name)
+			if err := w.Row([]any{"read", target, "duckdb reads " + sc.Direct.Format + " file " + sc.Direct.Path}); err != nil {
+				return err
+			}
+			continue
+		}
 		detail := fmt.Sprintf("columns=[%s]", strings.Join(sc.Request.Columns, ", "))
 		if len(sc.Request.Filters) > 0 {
 			fs := make([]string, len(sc.Request.Filters))

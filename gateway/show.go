@@ -10,6 +10,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/tributary-sql/tributary/parser"
 	"github.com/tributary-sql/tributary/server"
 	"github.com/tributary-sql/tributary/sqlerr"
 )
@@ -137,8 +138,11 @@ func (g *Gateway) showColumns(ctx context.Context, s *server.Session, st *ast.Sh
 	if err != nil {
 		return err
 	}
-	if e.Table == nil {
-		return sqlerr.New(sqlerr.Unsupported, "DESCRIBE of a view is not supported yet")
+	fields := []arrow.Field(nil)
+	if e.Table != nil {
+		fields = e.Table.Schema().Fields()
+	} else if fields, err = g.viewFields(ctx, s, db, e.Name); err != nil {
+		return err
 	}
 	names := []string{"Field", "Type", "Null", "Key", "Default", "Extra"}
 	if st.Full {
@@ -148,7 +152,7 @@ func (g *Gateway) showColumns(ctx context.Context, s *server.Session, st *ast.Sh
 	if err := w.Columns(cols); err != nil {
 		return err
 	}
-	for _, f := range e.Table.Schema().Fields() {
+	for _, f := range fields {
 		if !match(f.Name) || (st.Column != nil && !strings.EqualFold(st.Column.Name.O, f.Name)) {
 			continue
 		}
@@ -172,6 +176,29 @@ func (g *Gateway) showColumns(ctx context.Context, s *server.Session, st *ast.Sh
 	return nil
 }
 
+// viewFields are a view's columns: those of its query's result, found by
+// running it with LIMIT 0.
+func (g *Gateway) viewFields(ctx context.Context, s *server.Session, db, view string) ([]arrow.Field, error) {
+	stmts, err := parser.Parse(fmt.Sprintf("SELECT * FROM `%s`.`%s` LIMIT 0", strings.ReplaceAll(db, "`", "``"), strings.ReplaceAll(view, "`", "``")))
+	if err != nil {
+		return nil, err
+	}
+	p, err := g.plan(ctx, s, stmts[0])
+	if err != nil {
+		return nil, err
+	}
+	rows, err := g.engine.Query(ctx, p.SQL, inputs(p))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var fields []arrow.Field
+	for _, c := range rows.Columns() {
+		fields = append(fields, arrow.Field{Name: c.Name, Type: c.Type, Nullable: true})
+	}
+	return fields, nil
+}
+
 func (g *Gateway) showCreateTable(ctx context.Context, s *server.Session, st *ast.ShowStmt, w server.ResultWriter) error {
 	db, err := g.dbOf(s, st.Table.Schema.O)
 	if err != nil {
@@ -181,8 +208,12 @@ func (g *Gateway) showCreateTable(ctx context.Context, s *server.Session, st *as
 	if err != nil {
 		return err
 	}
-	if e.Table == nil {
-		return sqlerr.New(sqlerr.Unsupported, "SHOW CREATE TABLE of a view is not supported yet")
+	if e.View != nil {
+		if err := w.Columns(textColumns("View", "Create View", "character_set_client", "collation_connection")); err != nil {
+			return err
+		}
+		def := fmt.Sprintf("CREATE VIEW `%s` AS %s", strings.ReplaceAll(e.Name, "`", "``"), e.View.SQL)
+		return w.Row([]any{e.Name, def, "utf8mb4", "utf8mb4_general_ci"})
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE `%s` (\n", e.Name)

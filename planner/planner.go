@@ -31,16 +31,22 @@ type Plan struct {
 	Scans []*Scan
 }
 
-// Scan is one table reference read from its source.
+// Scan is one table reference read from its source, or, when Direct is
+// set, a file DuckDB reads itself (View and Request are then unused).
 type Scan struct {
 	View    string // the DuckDB view name the SQL uses
 	Table   *catalog.Table
 	Request connectors.ScanRequest
+	Direct  *connectors.Location
 }
 
 // Planner is safe for concurrent use.
 type Planner struct {
 	Catalog *catalog.Catalog
+	// DirectRead reports whether the engine may read a table's file itself;
+	// nil means never. The engine answers it for the directories it was
+	// allowed to read.
+	DirectRead func(*connectors.Location) bool
 }
 
 // maxViewDepth bounds view expansion, so that a view defined over itself
@@ -51,7 +57,7 @@ const maxViewDepth = 16
 // session (current database, variables) for the translation; its Table
 // callback is set by the planner.
 func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
-	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}}
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead}
 	sql, err := b.query(stmt, opts, 0)
 	if err != nil {
 		return nil, err
@@ -61,9 +67,10 @@ func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Optio
 }
 
 type builder struct {
-	ctx  context.Context
-	cat  *catalog.Catalog
-	plan *Plan
+	ctx    context.Context
+	cat    *catalog.Catalog
+	plan   *Plan
+	direct func(*connectors.Location) bool
 }
 
 // ref is one table reference in the query text.
@@ -149,6 +156,12 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]
 				return nil, err
 			}
 			r.sql = "(" + sql + ")"
+		} else if loc := entry.Table.Remote.Location; loc != nil && loc.Format == "parquet" && b.direct != nil && b.direct(loc) {
+			// DuckDB reads the file itself, with its own projection,
+			// filter pushdown and parallelism.
+			r.table = entry.Table
+			b.plan.Scans = append(b.plan.Scans, &Scan{Table: entry.Table, Direct: loc})
+			r.sql = "read_parquet(" + quoteString(loc.Path) + ")"
 		} else {
 			r.table = entry.Table
 			r.scan = &Scan{
@@ -237,6 +250,8 @@ func fieldNames(s *arrow.Schema) []string {
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
 // walk calls fn for every node of the tree, parents first.
 func walk(n ast.Node, fn func(ast.Node)) {
 	n.Accept(&visitor{fn: fn})
@@ -254,7 +269,7 @@ func columnScale(refs []*ref) func(*ast.ColumnName) (int, bool) {
 	return func(c *ast.ColumnName) (int, bool) {
 		scale, found := 0, false
 		for _, r := range refs {
-			if r.scan == nil || (c.Table.L != "" && c.Table.L != r.alias) {
+			if r.table == nil || (c.Table.L != "" && c.Table.L != r.alias) {
 				continue
 			}
 			f, ok := fieldOf(r.table.Schema(), c.Name.L)

@@ -35,8 +35,8 @@ func pushFilters(stmt ast.StmtNode, refs []*ref) {
 				continue
 			}
 			r := scope.find(col)
-			if r == nil {
-				continue
+			if r == nil || r.scan == nil {
+				continue // unknown, or a file DuckDB reads and filters itself
 			}
 			field, ok := fieldOf(r.table.Schema(), col.Name.L)
 			if !ok {
@@ -80,7 +80,7 @@ func (s *scope) collect(n ast.ResultSetNode, byNode map[*ast.TableName]*ref, nul
 			return
 		}
 		r := byNode[tn]
-		if r == nil || r.scan == nil { // a CTE or a view
+		if r == nil || r.table == nil { // a CTE or a view
 			s.opaque = true
 			return
 		}

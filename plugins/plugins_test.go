@@ -98,6 +98,9 @@ func TestInfoAndTables(t *testing.T) {
 	if len(tables) != 7 || tables[0].Name != "types" || tables[0].RowCount != 1000 || tables[2].RowCount != -1 {
 		t.Fatalf("Tables = %v", tables)
 	}
+	if loc := tables[1].Location; loc == nil || *loc != (connectors.Location{Format: "parquet", Path: "/data/bench.parquet"}) || tables[0].Location != nil {
+		t.Errorf("locations: %+v, %+v", tables[0].Location, tables[1].Location)
+	}
 	if !tables[0].Schema.Equal(typesSchema) {
 		t.Errorf("schema of types:\n got %s\nwant %s", tables[0].Schema, typesSchema)
 	}

@@ -192,7 +192,11 @@ func (s *server) ListTables(ctx context.Context, _ *connectorv1.ListTablesReques
 		if err != nil {
 			return nil, toStatus(fmt.Errorf("table %q: %w", t.Name, err))
 		}
-		resp.Tables = append(resp.Tables, &connectorv1.Table{Name: t.Name, ArrowSchema: b, RowCount: t.RowCount})
+		pt := &connectorv1.Table{Name: t.Name, ArrowSchema: b, RowCount: t.RowCount}
+		if t.Location != nil {
+			pt.Location = &connectorv1.Location{Format: t.Location.Format, Path: t.Location.Path}
+		}
+		resp.Tables = append(resp.Tables, pt)
 	}
 	return resp, nil
 }

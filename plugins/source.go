@@ -248,7 +248,11 @@ func (s *Source) Tables(ctx context.Context) ([]connectors.Table, error) {
 		if err != nil {
 			return nil, s.errorf("table %q: %w", t.GetName(), err)
 		}
-		tables = append(tables, connectors.Table{Name: t.GetName(), Schema: schema, RowCount: t.GetRowCount()})
+		table := connectors.Table{Name: t.GetName(), Schema: schema, RowCount: t.GetRowCount()}
+		if loc := t.GetLocation(); loc != nil {
+			table.Location = &connectors.Location{Format: loc.GetFormat(), Path: loc.GetPath()}
+		}
+		tables = append(tables, table)
 	}
 	return tables, nil
 }

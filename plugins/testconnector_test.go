@@ -109,7 +109,7 @@ var (
 func (c *testConnector) Tables(context.Context) ([]connectors.Table, error) {
 	return []connectors.Table{
 		{Name: "types", Schema: typesSchema, RowCount: c.rows},
-		{Name: "bench", Schema: benchSchema, RowCount: c.rows},
+		{Name: "bench", Schema: benchSchema, RowCount: c.rows, Location: &connectors.Location{Format: "parquet", Path: "/data/bench.parquet"}},
 		{Name: "echo", Schema: echoSchema, RowCount: -1},
 		{Name: "goroutines", Schema: countSchema, RowCount: 1},
 		{Name: "panic_scan", Schema: countSchema, RowCount: -1},

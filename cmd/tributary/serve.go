@@ -64,7 +64,8 @@ func serve(args []string) error {
 		}
 		defer os.RemoveAll(spill)
 	}
-	eng, err := engine.Open(engine.Config{MemoryLimit: cfg.Engine.MemoryLimit, SpillDir: spill, Threads: cfg.Engine.Threads, Macros: parser.DuckDBMacros()})
+	eng, err := engine.Open(engine.Config{MemoryLimit: cfg.Engine.MemoryLimit, SpillDir: spill, Threads: cfg.Engine.Threads,
+		Macros: parser.DuckDBMacros(), AllowedDirectories: fileRoots(cfg)})
 	if err != nil {
 		return err
 	}
@@ -165,3 +166,15 @@ func serveAdmin(addr string, log *slog.Logger) {
 // mysqlVersion is what clients see as the server version: they parse the
 // leading x.y.z to choose features, so it must look like a MySQL 8.0.
 func mysqlVersion() string { return "8.0.36-tributary-" + version }
+
+// fileRoots are the directories of the files sources, which the engine may
+// read Parquet from directly.
+func fileRoots(cfg *catalog.Config) []string {
+	var roots []string
+	for _, sc := range cfg.Sources {
+		if root, ok := sc.Options["root"].(string); ok && sc.Connector == "files" {
+			roots = append(roots, root)
+		}
+	}
+	return roots
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/tributary-sql/tributary/connectors"
@@ -419,4 +420,33 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Parquet tables carry their file's location for the engine to read
+// directly, unless direct_read is off; other formats never do.
+func TestLocation(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.csv", "x\n1\n")
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	b.Append(1)
+	col := b.NewArray()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	writeParquet(t, filepath.Join(dir, "b.parquet"), array.NewRecordBatch(schema, []arrow.Array{col}, 1), 10)
+	for _, direct := range []bool{true, false} {
+		c := newTestConnector(t, dir, map[string]any{"direct_read": direct})
+		tables, err := c.Tables(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tables[0].Location != nil {
+			t.Errorf("csv has a location: %+v", tables[0].Location)
+		}
+		loc := tables[1].Location
+		switch {
+		case direct && (loc == nil || loc.Format != "parquet" || loc.Path != filepath.Join(dir, "b.parquet")):
+			t.Errorf("direct_read: location %+v", loc)
+		case !direct && loc != nil:
+			t.Errorf("direct_read false: location %+v", loc)
+		}
+	}
 }

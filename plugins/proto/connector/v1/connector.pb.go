@@ -525,7 +525,10 @@ type Table struct {
 	// (and the end-of-stream marker).
 	ArrowSchema []byte `protobuf:"bytes,2,opt,name=arrow_schema,json=arrowSchema,proto3" json:"arrow_schema,omitempty"`
 	// row_count is an estimate for the planner; -1 when unknown.
-	RowCount      int64 `protobuf:"varint,3,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
+	RowCount int64 `protobuf:"varint,3,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
+	// location, when set, says the table is a file the engine can read itself
+	// (added in 1.1; older hosts ignore it and scan).
+	Location      *Location `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -581,6 +584,68 @@ func (x *Table) GetRowCount() int64 {
 	return 0
 }
 
+func (x *Table) GetLocation() *Location {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+// Location is a file in a format the engine reads natively.
+type Location struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// format is "parquet".
+	Format string `protobuf:"bytes,1,opt,name=format,proto3" json:"format,omitempty"`
+	// path is absolute, on the gateway's file system.
+	Path          string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Location) Reset() {
+	*x = Location{}
+	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Location) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Location) ProtoMessage() {}
+
+func (x *Location) ProtoReflect() protoreflect.Message {
+	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Location.ProtoReflect.Descriptor instead.
+func (*Location) Descriptor() ([]byte, []int) {
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Location) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *Location) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
 type ScanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Table string                 `protobuf:"bytes,1,opt,name=table,proto3" json:"table,omitempty"`
@@ -596,7 +661,7 @@ type ScanRequest struct {
 
 func (x *ScanRequest) Reset() {
 	*x = ScanRequest{}
-	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_connector_v1_connector_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +673,7 @@ func (x *ScanRequest) String() string {
 func (*ScanRequest) ProtoMessage() {}
 
 func (x *ScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_connector_v1_connector_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +686,7 @@ func (x *ScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRequest.ProtoReflect.Descriptor instead.
 func (*ScanRequest) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{8}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ScanRequest) GetTable() string {
@@ -664,7 +729,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_connector_v1_connector_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +741,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_connector_v1_connector_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +754,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{9}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Filter) GetColumn() string {
@@ -735,7 +800,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -747,7 +812,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -760,7 +825,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{10}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Value) GetKind() isValue_Kind {
@@ -948,7 +1013,7 @@ type ScanResponse struct {
 
 func (x *ScanResponse) Reset() {
 	*x = ScanResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1025,7 @@ func (x *ScanResponse) String() string {
 func (*ScanResponse) ProtoMessage() {}
 
 func (x *ScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1038,7 @@ func (x *ScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
 func (*ScanResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ScanResponse) GetArrowIpc() []byte {
@@ -1011,7 +1076,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1088,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1101,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Diagnostic) GetKind() Kind {
@@ -1082,11 +1147,15 @@ const file_connector_v1_connector_proto_rawDesc = "" +
 	"\x11ConfigureResponse\"\x13\n" +
 	"\x11ListTablesRequest\"K\n" +
 	"\x12ListTablesResponse\x125\n" +
-	"\x06tables\x18\x01 \x03(\v2\x1d.tributary.connector.v1.TableR\x06tables\"[\n" +
+	"\x06tables\x18\x01 \x03(\v2\x1d.tributary.connector.v1.TableR\x06tables\"\x99\x01\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\x12\x1b\n" +
-	"\trow_count\x18\x03 \x01(\x03R\browCount\"\x8d\x01\n" +
+	"\trow_count\x18\x03 \x01(\x03R\browCount\x12<\n" +
+	"\blocation\x18\x04 \x01(\v2 .tributary.connector.v1.LocationR\blocation\"6\n" +
+	"\bLocation\x12\x16\n" +
+	"\x06format\x18\x01 \x01(\tR\x06format\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\x8d\x01\n" +
 	"\vScanRequest\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12\x18\n" +
 	"\acolumns\x18\x02 \x03(\tR\acolumns\x128\n" +
@@ -1161,7 +1230,7 @@ func file_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_connector_v1_connector_proto_goTypes = []any{
 	(Op)(0),                    // 0: tributary.connector.v1.Op
 	(Kind)(0),                  // 1: tributary.connector.v1.Kind
@@ -1173,34 +1242,36 @@ var file_connector_v1_connector_proto_goTypes = []any{
 	(*ListTablesRequest)(nil),  // 7: tributary.connector.v1.ListTablesRequest
 	(*ListTablesResponse)(nil), // 8: tributary.connector.v1.ListTablesResponse
 	(*Table)(nil),              // 9: tributary.connector.v1.Table
-	(*ScanRequest)(nil),        // 10: tributary.connector.v1.ScanRequest
-	(*Filter)(nil),             // 11: tributary.connector.v1.Filter
-	(*Value)(nil),              // 12: tributary.connector.v1.Value
-	(*ScanResponse)(nil),       // 13: tributary.connector.v1.ScanResponse
-	(*Diagnostic)(nil),         // 14: tributary.connector.v1.Diagnostic
-	(structpb.NullValue)(0),    // 15: google.protobuf.NullValue
+	(*Location)(nil),           // 10: tributary.connector.v1.Location
+	(*ScanRequest)(nil),        // 11: tributary.connector.v1.ScanRequest
+	(*Filter)(nil),             // 12: tributary.connector.v1.Filter
+	(*Value)(nil),              // 13: tributary.connector.v1.Value
+	(*ScanResponse)(nil),       // 14: tributary.connector.v1.ScanResponse
+	(*Diagnostic)(nil),         // 15: tributary.connector.v1.Diagnostic
+	(structpb.NullValue)(0),    // 16: google.protobuf.NullValue
 }
 var file_connector_v1_connector_proto_depIdxs = []int32{
 	4,  // 0: tributary.connector.v1.GetInfoResponse.capabilities:type_name -> tributary.connector.v1.Capabilities
 	9,  // 1: tributary.connector.v1.ListTablesResponse.tables:type_name -> tributary.connector.v1.Table
-	11, // 2: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
-	0,  // 3: tributary.connector.v1.Filter.op:type_name -> tributary.connector.v1.Op
-	12, // 4: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
-	15, // 5: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
-	1,  // 6: tributary.connector.v1.Diagnostic.kind:type_name -> tributary.connector.v1.Kind
-	2,  // 7: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
-	5,  // 8: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
-	7,  // 9: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
-	10, // 10: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
-	3,  // 11: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
-	6,  // 12: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
-	8,  // 13: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
-	13, // 14: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 2: tributary.connector.v1.Table.location:type_name -> tributary.connector.v1.Location
+	12, // 3: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
+	0,  // 4: tributary.connector.v1.Filter.op:type_name -> tributary.connector.v1.Op
+	13, // 5: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
+	16, // 6: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
+	1,  // 7: tributary.connector.v1.Diagnostic.kind:type_name -> tributary.connector.v1.Kind
+	2,  // 8: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
+	5,  // 9: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
+	7,  // 10: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
+	11, // 11: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
+	3,  // 12: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
+	6,  // 13: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
+	8,  // 14: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
+	14, // 15: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_connector_v1_connector_proto_init() }
@@ -1208,7 +1279,7 @@ func file_connector_v1_connector_proto_init() {
 	if File_connector_v1_connector_proto != nil {
 		return
 	}
-	file_connector_v1_connector_proto_msgTypes[10].OneofWrappers = []any{
+	file_connector_v1_connector_proto_msgTypes[11].OneofWrappers = []any{
 		(*Value_Null)(nil),
 		(*Value_Bool)(nil),
 		(*Value_Int64)(nil),
@@ -1226,7 +1297,7 @@ func file_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connector_v1_connector_proto_rawDesc), len(file_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
