@@ -13,6 +13,10 @@ export GOFLAGS="${GOFLAGS:-} -tags=duckdb_arrow"
 
 missing=()
 command -v mysql >/dev/null 2>&1 || missing+=(mariadb-client)
+# Throwaway PostgreSQL and MariaDB servers (internal/testdb starts them per
+# test binary, on free loopback ports, in temporary directories).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v mariadb-install-db >/dev/null 2>&1 || missing+=(mariadb-server)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -36,7 +40,7 @@ go vet ./...
 
 # Packages without cgo get the race detector; DuckDB's cgo build under
 # -race is slow and tells us nothing about our own code.
-pure=(./sqlerr/ ./connectors/... ./plugins/... ./server/... ./catalog/... ./parser/... ./planner/...)
+pure=(./sqlerr/ ./connectors/... ./plugins/... ./server/... ./catalog/... ./parser/... ./planner/... ./internal/...)
 step "unit tests (race)"
 go test -race -count=1 "${pure[@]}"
 
