@@ -256,8 +256,9 @@ func (g *Gateway) FieldList(ctx context.Context, s *server.Session, table, wildc
 		if wildcard != "" && !likeMatch(wildcard, f.Name) {
 			continue
 		}
-		cols = append(cols, server.Column{Name: f.Name, OrgName: f.Name, Table: e.Name, OrgTable: e.Name, Schema: e.Table.DB,
-			Type: fieldType(f.Type), Charset: charsetUTF8MB4})
+		col := resultColumn(engine.Column{Name: f.Name, Type: f.Type})
+		col.Table, col.OrgTable, col.Schema = e.Name, e.Name, e.Table.DB
+		cols = append(cols, col)
 	}
 	return cols, nil
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
 	"github.com/tributary-sql/tributary/parser"
@@ -265,33 +264,4 @@ func likeMatch(pattern, s string) bool {
 	re.WriteString("$")
 	ok, err := regexp.MatchString(re.String(), s)
 	return err == nil && ok
-}
-
-// fieldType is the wire type of an Arrow column, for COM_FIELD_LIST.
-func fieldType(t arrow.DataType) byte {
-	switch t.ID() {
-	case arrow.BOOL, arrow.INT8, arrow.UINT8:
-		return mysql.MYSQL_TYPE_TINY
-	case arrow.INT16, arrow.UINT16:
-		return mysql.MYSQL_TYPE_SHORT
-	case arrow.INT32, arrow.UINT32:
-		return mysql.MYSQL_TYPE_LONG
-	case arrow.INT64, arrow.UINT64:
-		return mysql.MYSQL_TYPE_LONGLONG
-	case arrow.FLOAT16, arrow.FLOAT32:
-		return mysql.MYSQL_TYPE_FLOAT
-	case arrow.FLOAT64:
-		return mysql.MYSQL_TYPE_DOUBLE
-	case arrow.DECIMAL128, arrow.DECIMAL256:
-		return mysql.MYSQL_TYPE_NEWDECIMAL
-	case arrow.DATE32, arrow.DATE64:
-		return mysql.MYSQL_TYPE_DATE
-	case arrow.TIME32, arrow.TIME64:
-		return mysql.MYSQL_TYPE_TIME
-	case arrow.TIMESTAMP:
-		return mysql.MYSQL_TYPE_DATETIME
-	case arrow.BINARY, arrow.LARGE_BINARY, arrow.FIXED_SIZE_BINARY:
-		return mysql.MYSQL_TYPE_BLOB
-	}
-	return mysql.MYSQL_TYPE_VAR_STRING
 }
