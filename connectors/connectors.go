@@ -40,6 +40,13 @@ type Configurer interface {
 	Configure(ctx context.Context, options map[string]any) error
 }
 
+// ScanExplainer is implemented by connectors that can say what a scan will
+// run at the source (a SQL source: its query text, with placeholders for
+// the values), for EXPLAIN. Without it EXPLAIN shows the scan request.
+type ScanExplainer interface {
+	ExplainScan(ctx context.Context, req ScanRequest) (string, error)
+}
+
 // Table describes one table of a source.
 type Table struct {
 	Name string

@@ -214,6 +214,12 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		if sc.Request.Limit > 0 {
 			detail += fmt.Sprintf(" limit=%d", sc.Request.Limit)
 		}
+		if ex, ok := sc.Table.Source.Connector.(connectors.ScanExplainer); ok {
+			// What the source itself will run, when it can say.
+			if text, err := ex.ExplainScan(ctx, sc.Request); err == nil && text != "" {
+				detail += " source query: " + text
+			}
+		}
 		target := fmt.Sprintf("%s.%s (source %s, table %s) as %s", sc.Table.DB, sc.Table.Name, sc.Table.Source.Name, sc.Request.Table, sc.View)
 		if err := w.Row([]any{"scan", target, detail}); err != nil {
 			return err

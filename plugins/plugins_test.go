@@ -561,3 +561,16 @@ func TestClose(t *testing.T) {
 		t.Errorf("Tables after Close: %v", err)
 	}
 }
+
+func TestExplainScan(t *testing.T) {
+	s := newSource(t, nil)
+	req := connectors.ScanRequest{Table: "echo", Columns: []string{"a"}, Limit: 3,
+		Filters: []connectors.Filter{{Column: "a", Op: connectors.OpEq, Values: []any{"x'y"}}}}
+	got, err := s.ExplainScan(context.Background(), req)
+	if err != nil || got != "SELECT [a] FROM echo WHERE [a = \"x'y\"] LIMIT 3" {
+		t.Fatalf("ExplainScan = %q, %v", got, err)
+	}
+	if _, err := s.ExplainScan(context.Background(), connectors.ScanRequest{Table: "types"}); !errors.Is(err, connectors.ErrUnsupported) {
+		t.Fatalf("unsupported explain: %v", err)
+	}
+}

@@ -120,6 +120,25 @@ func (s *server) GetInfo(context.Context, *connectorv1.GetInfoRequest) (resp *co
 	}, nil
 }
 
+// ExplainScan forwards to a connector that implements
+// connectors.ScanExplainer; others answer Unimplemented.
+func (s *server) ExplainScan(ctx context.Context, req *connectorv1.ScanRequest) (resp *connectorv1.ExplainScanResponse, err error) {
+	defer recoverCall(&err)
+	ex, ok := s.c.(connectors.ScanExplainer)
+	if !ok {
+		return nil, toStatus(fmt.Errorf("explain: %w", connectors.ErrUnsupported))
+	}
+	filters, err := filtersFromProto(req.GetFilters())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	text, err := ex.ExplainScan(ctx, connectors.ScanRequest{Table: req.GetTable(), Columns: req.GetColumns(), Filters: filters, Limit: req.GetLimit()})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &connectorv1.ExplainScanResponse{Text: text}, nil
+}
+
 func (s *server) Configure(ctx context.Context, req *connectorv1.ConfigureRequest) (resp *connectorv1.ConfigureResponse, err error) {
 	defer recoverCall(&err)
 	opts, err := decodeOptions(req.GetOptionsJson())

@@ -257,6 +257,26 @@ func (s *Source) Tables(ctx context.Context) ([]connectors.Table, error) {
 	return tables, nil
 }
 
+// ExplainScan asks the plugin what it would run for req. A plugin whose
+// connector cannot say answers an error wrapping connectors.ErrUnsupported.
+func (s *Source) ExplainScan(ctx context.Context, req connectors.ScanRequest) (string, error) {
+	p, err := s.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	filters, err := filtersToProto(req.Filters)
+	if err != nil {
+		return "", s.errorf("table %q: %w", req.Table, err)
+	}
+	resp, err := p.rpc.ExplainScan(ctx, &connectorv1.ScanRequest{Table: req.Table, Columns: req.Columns, Filters: filters, Limit: req.Limit})
+	if err != nil {
+		return "", s.callError(ctx, p, err)
+	}
+	return resp.GetText(), nil
+}
+
+var _ connectors.ScanExplainer = (*Source)(nil)
+
 // Scan starts a scan in the plugin. It returns once the plugin has accepted
 // the request (so an unknown table or column is an error here, not in the
 // reader) and the schema is known. The reader decodes batches as chunks

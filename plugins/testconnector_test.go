@@ -307,3 +307,12 @@ func countBatch(mem memory.Allocator, n int64) arrow.RecordBatch {
 	b.Field(0).(*array.Int64Builder).Append(n)
 	return b.NewRecordBatch()
 }
+
+// ExplainScan describes a scan of the "echo" table only; the others are
+// unsupported, as from a connector that cannot explain.
+func (c *testConnector) ExplainScan(_ context.Context, req connectors.ScanRequest) (string, error) {
+	if req.Table != "echo" {
+		return "", fmt.Errorf("explain %s: %w", req.Table, connectors.ErrUnsupported)
+	}
+	return fmt.Sprintf("SELECT %v FROM %s WHERE %v LIMIT %d", req.Columns, req.Table, req.Filters, req.Limit), nil
+}

@@ -183,6 +183,50 @@ func (Kind) EnumDescriptor() ([]byte, []int) {
 	return file_connector_v1_connector_proto_rawDescGZIP(), []int{1}
 }
 
+type ExplainScanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Text          string                 `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainScanResponse) Reset() {
+	*x = ExplainScanResponse{}
+	mi := &file_connector_v1_connector_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainScanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainScanResponse) ProtoMessage() {}
+
+func (x *ExplainScanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_connector_v1_connector_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainScanResponse.ProtoReflect.Descriptor instead.
+func (*ExplainScanResponse) Descriptor() ([]byte, []int) {
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExplainScanResponse) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 type GetInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -191,7 +235,7 @@ type GetInfoRequest struct {
 
 func (x *GetInfoRequest) Reset() {
 	*x = GetInfoRequest{}
-	mi := &file_connector_v1_connector_proto_msgTypes[0]
+	mi := &file_connector_v1_connector_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -203,7 +247,7 @@ func (x *GetInfoRequest) String() string {
 func (*GetInfoRequest) ProtoMessage() {}
 
 func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[0]
+	mi := &file_connector_v1_connector_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -216,7 +260,7 @@ func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetInfoRequest) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{0}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{1}
 }
 
 type GetInfoResponse struct {
@@ -234,7 +278,7 @@ type GetInfoResponse struct {
 
 func (x *GetInfoResponse) Reset() {
 	*x = GetInfoResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[1]
+	mi := &file_connector_v1_connector_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +290,7 @@ func (x *GetInfoResponse) String() string {
 func (*GetInfoResponse) ProtoMessage() {}
 
 func (x *GetInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[1]
+	mi := &file_connector_v1_connector_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +303,7 @@ func (x *GetInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetInfoResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{1}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *GetInfoResponse) GetProtocolVersion() uint32 {
@@ -308,7 +352,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_connector_v1_connector_proto_msgTypes[2]
+	mi := &file_connector_v1_connector_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -320,7 +364,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[2]
+	mi := &file_connector_v1_connector_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -333,7 +377,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{2}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Capabilities) GetProjection() bool {
@@ -367,7 +411,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_connector_v1_connector_proto_msgTypes[3]
+	mi := &file_connector_v1_connector_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +423,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[3]
+	mi := &file_connector_v1_connector_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +436,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{3}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ConfigureRequest) GetOptionsJson() []byte {
@@ -410,7 +454,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[4]
+	mi := &file_connector_v1_connector_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +466,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[4]
+	mi := &file_connector_v1_connector_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +479,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{4}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{5}
 }
 
 type ListTablesRequest struct {
@@ -446,7 +490,7 @@ type ListTablesRequest struct {
 
 func (x *ListTablesRequest) Reset() {
 	*x = ListTablesRequest{}
-	mi := &file_connector_v1_connector_proto_msgTypes[5]
+	mi := &file_connector_v1_connector_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +502,7 @@ func (x *ListTablesRequest) String() string {
 func (*ListTablesRequest) ProtoMessage() {}
 
 func (x *ListTablesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[5]
+	mi := &file_connector_v1_connector_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +515,7 @@ func (x *ListTablesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTablesRequest.ProtoReflect.Descriptor instead.
 func (*ListTablesRequest) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{5}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{6}
 }
 
 type ListTablesResponse struct {
@@ -483,7 +527,7 @@ type ListTablesResponse struct {
 
 func (x *ListTablesResponse) Reset() {
 	*x = ListTablesResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[6]
+	mi := &file_connector_v1_connector_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +539,7 @@ func (x *ListTablesResponse) String() string {
 func (*ListTablesResponse) ProtoMessage() {}
 
 func (x *ListTablesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[6]
+	mi := &file_connector_v1_connector_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +552,7 @@ func (x *ListTablesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTablesResponse.ProtoReflect.Descriptor instead.
 func (*ListTablesResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{6}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListTablesResponse) GetTables() []*Table {
@@ -535,7 +579,7 @@ type Table struct {
 
 func (x *Table) Reset() {
 	*x = Table{}
-	mi := &file_connector_v1_connector_proto_msgTypes[7]
+	mi := &file_connector_v1_connector_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -547,7 +591,7 @@ func (x *Table) String() string {
 func (*Table) ProtoMessage() {}
 
 func (x *Table) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[7]
+	mi := &file_connector_v1_connector_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -560,7 +604,7 @@ func (x *Table) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Table.ProtoReflect.Descriptor instead.
 func (*Table) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{7}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Table) GetName() string {
@@ -604,7 +648,7 @@ type Location struct {
 
 func (x *Location) Reset() {
 	*x = Location{}
-	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_connector_v1_connector_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +660,7 @@ func (x *Location) String() string {
 func (*Location) ProtoMessage() {}
 
 func (x *Location) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_connector_v1_connector_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +673,7 @@ func (x *Location) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Location.ProtoReflect.Descriptor instead.
 func (*Location) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{8}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Location) GetFormat() string {
@@ -661,7 +705,7 @@ type ScanRequest struct {
 
 func (x *ScanRequest) Reset() {
 	*x = ScanRequest{}
-	mi := &file_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_connector_v1_connector_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -673,7 +717,7 @@ func (x *ScanRequest) String() string {
 func (*ScanRequest) ProtoMessage() {}
 
 func (x *ScanRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_connector_v1_connector_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,7 +730,7 @@ func (x *ScanRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanRequest.ProtoReflect.Descriptor instead.
 func (*ScanRequest) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{9}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ScanRequest) GetTable() string {
@@ -729,7 +773,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +785,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +798,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{10}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Filter) GetColumn() string {
@@ -800,7 +844,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +856,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +869,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Value) GetKind() isValue_Kind {
@@ -1013,7 +1057,7 @@ type ScanResponse struct {
 
 func (x *ScanResponse) Reset() {
 	*x = ScanResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1069,7 @@ func (x *ScanResponse) String() string {
 func (*ScanResponse) ProtoMessage() {}
 
 func (x *ScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1082,7 @@ func (x *ScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
 func (*ScanResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ScanResponse) GetArrowIpc() []byte {
@@ -1076,7 +1120,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_connector_v1_connector_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1132,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_connector_v1_connector_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1145,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{13}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Diagnostic) GetKind() Kind {
@@ -1129,7 +1173,9 @@ var File_connector_v1_connector_proto protoreflect.FileDescriptor
 
 const file_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
-	"\x1cconnector/v1/connector.proto\x12\x16tributary.connector.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x10\n" +
+	"\x1cconnector/v1/connector.proto\x12\x16tributary.connector.v1\x1a\x1cgoogle/protobuf/struct.proto\")\n" +
+	"\x13ExplainScanResponse\x12\x12\n" +
+	"\x04text\x18\x01 \x01(\tR\x04text\"\x10\n" +
 	"\x0eGetInfoRequest\"\xb4\x01\n" +
 	"\x0fGetInfoResponse\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x12\n" +
@@ -1209,13 +1255,14 @@ const file_connector_v1_connector_proto_rawDesc = "" +
 	"\x14KIND_INVALID_OPTIONS\x10\x04\x12\x14\n" +
 	"\x10KIND_UNSUPPORTED\x10\x05\x12\x11\n" +
 	"\rKIND_INTERNAL\x10\x06\x12\x11\n" +
-	"\rKIND_CANCELED\x10\a2\x83\x03\n" +
+	"\rKIND_CANCELED\x10\a2\xe4\x03\n" +
 	"\tConnector\x12Z\n" +
 	"\aGetInfo\x12&.tributary.connector.v1.GetInfoRequest\x1a'.tributary.connector.v1.GetInfoResponse\x12`\n" +
 	"\tConfigure\x12(.tributary.connector.v1.ConfigureRequest\x1a).tributary.connector.v1.ConfigureResponse\x12c\n" +
 	"\n" +
 	"ListTables\x12).tributary.connector.v1.ListTablesRequest\x1a*.tributary.connector.v1.ListTablesResponse\x12S\n" +
-	"\x04Scan\x12#.tributary.connector.v1.ScanRequest\x1a$.tributary.connector.v1.ScanResponse0\x01BKZIgithub.com/tributary-sql/tributary/plugins/proto/connector/v1;connectorv1b\x06proto3"
+	"\x04Scan\x12#.tributary.connector.v1.ScanRequest\x1a$.tributary.connector.v1.ScanResponse0\x01\x12_\n" +
+	"\vExplainScan\x12#.tributary.connector.v1.ScanRequest\x1a+.tributary.connector.v1.ExplainScanResponseBKZIgithub.com/tributary-sql/tributary/plugins/proto/connector/v1;connectorv1b\x06proto3"
 
 var (
 	file_connector_v1_connector_proto_rawDescOnce sync.Once
@@ -1230,45 +1277,48 @@ func file_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_connector_v1_connector_proto_goTypes = []any{
-	(Op)(0),                    // 0: tributary.connector.v1.Op
-	(Kind)(0),                  // 1: tributary.connector.v1.Kind
-	(*GetInfoRequest)(nil),     // 2: tributary.connector.v1.GetInfoRequest
-	(*GetInfoResponse)(nil),    // 3: tributary.connector.v1.GetInfoResponse
-	(*Capabilities)(nil),       // 4: tributary.connector.v1.Capabilities
-	(*ConfigureRequest)(nil),   // 5: tributary.connector.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),  // 6: tributary.connector.v1.ConfigureResponse
-	(*ListTablesRequest)(nil),  // 7: tributary.connector.v1.ListTablesRequest
-	(*ListTablesResponse)(nil), // 8: tributary.connector.v1.ListTablesResponse
-	(*Table)(nil),              // 9: tributary.connector.v1.Table
-	(*Location)(nil),           // 10: tributary.connector.v1.Location
-	(*ScanRequest)(nil),        // 11: tributary.connector.v1.ScanRequest
-	(*Filter)(nil),             // 12: tributary.connector.v1.Filter
-	(*Value)(nil),              // 13: tributary.connector.v1.Value
-	(*ScanResponse)(nil),       // 14: tributary.connector.v1.ScanResponse
-	(*Diagnostic)(nil),         // 15: tributary.connector.v1.Diagnostic
-	(structpb.NullValue)(0),    // 16: google.protobuf.NullValue
+	(Op)(0),                     // 0: tributary.connector.v1.Op
+	(Kind)(0),                   // 1: tributary.connector.v1.Kind
+	(*ExplainScanResponse)(nil), // 2: tributary.connector.v1.ExplainScanResponse
+	(*GetInfoRequest)(nil),      // 3: tributary.connector.v1.GetInfoRequest
+	(*GetInfoResponse)(nil),     // 4: tributary.connector.v1.GetInfoResponse
+	(*Capabilities)(nil),        // 5: tributary.connector.v1.Capabilities
+	(*ConfigureRequest)(nil),    // 6: tributary.connector.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),   // 7: tributary.connector.v1.ConfigureResponse
+	(*ListTablesRequest)(nil),   // 8: tributary.connector.v1.ListTablesRequest
+	(*ListTablesResponse)(nil),  // 9: tributary.connector.v1.ListTablesResponse
+	(*Table)(nil),               // 10: tributary.connector.v1.Table
+	(*Location)(nil),            // 11: tributary.connector.v1.Location
+	(*ScanRequest)(nil),         // 12: tributary.connector.v1.ScanRequest
+	(*Filter)(nil),              // 13: tributary.connector.v1.Filter
+	(*Value)(nil),               // 14: tributary.connector.v1.Value
+	(*ScanResponse)(nil),        // 15: tributary.connector.v1.ScanResponse
+	(*Diagnostic)(nil),          // 16: tributary.connector.v1.Diagnostic
+	(structpb.NullValue)(0),     // 17: google.protobuf.NullValue
 }
 var file_connector_v1_connector_proto_depIdxs = []int32{
-	4,  // 0: tributary.connector.v1.GetInfoResponse.capabilities:type_name -> tributary.connector.v1.Capabilities
-	9,  // 1: tributary.connector.v1.ListTablesResponse.tables:type_name -> tributary.connector.v1.Table
-	10, // 2: tributary.connector.v1.Table.location:type_name -> tributary.connector.v1.Location
-	12, // 3: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
+	5,  // 0: tributary.connector.v1.GetInfoResponse.capabilities:type_name -> tributary.connector.v1.Capabilities
+	10, // 1: tributary.connector.v1.ListTablesResponse.tables:type_name -> tributary.connector.v1.Table
+	11, // 2: tributary.connector.v1.Table.location:type_name -> tributary.connector.v1.Location
+	13, // 3: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
 	0,  // 4: tributary.connector.v1.Filter.op:type_name -> tributary.connector.v1.Op
-	13, // 5: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
-	16, // 6: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
+	14, // 5: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
+	17, // 6: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
 	1,  // 7: tributary.connector.v1.Diagnostic.kind:type_name -> tributary.connector.v1.Kind
-	2,  // 8: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
-	5,  // 9: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
-	7,  // 10: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
-	11, // 11: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
-	3,  // 12: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
-	6,  // 13: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
-	8,  // 14: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
-	14, // 15: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
+	3,  // 8: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
+	6,  // 9: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
+	8,  // 10: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
+	12, // 11: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
+	12, // 12: tributary.connector.v1.Connector.ExplainScan:input_type -> tributary.connector.v1.ScanRequest
+	4,  // 13: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
+	7,  // 14: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
+	9,  // 15: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
+	15, // 16: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
+	2,  // 17: tributary.connector.v1.Connector.ExplainScan:output_type -> tributary.connector.v1.ExplainScanResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
 	8,  // [8:8] is the sub-list for extension type_name
 	8,  // [8:8] is the sub-list for extension extendee
 	0,  // [0:8] is the sub-list for field type_name
@@ -1279,7 +1329,7 @@ func file_connector_v1_connector_proto_init() {
 	if File_connector_v1_connector_proto != nil {
 		return
 	}
-	file_connector_v1_connector_proto_msgTypes[11].OneofWrappers = []any{
+	file_connector_v1_connector_proto_msgTypes[12].OneofWrappers = []any{
 		(*Value_Null)(nil),
 		(*Value_Bool)(nil),
 		(*Value_Int64)(nil),
@@ -1297,7 +1347,7 @@ func file_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connector_v1_connector_proto_rawDesc), len(file_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,10 +32,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Connector_GetInfo_FullMethodName    = "/tributary.connector.v1.Connector/GetInfo"
-	Connector_Configure_FullMethodName  = "/tributary.connector.v1.Connector/Configure"
-	Connector_ListTables_FullMethodName = "/tributary.connector.v1.Connector/ListTables"
-	Connector_Scan_FullMethodName       = "/tributary.connector.v1.Connector/Scan"
+	Connector_GetInfo_FullMethodName     = "/tributary.connector.v1.Connector/GetInfo"
+	Connector_Configure_FullMethodName   = "/tributary.connector.v1.Connector/Configure"
+	Connector_ListTables_FullMethodName  = "/tributary.connector.v1.Connector/ListTables"
+	Connector_Scan_FullMethodName        = "/tributary.connector.v1.Connector/Scan"
+	Connector_ExplainScan_FullMethodName = "/tributary.connector.v1.Connector/ExplainScan"
 )
 
 // ConnectorClient is the client API for Connector service.
@@ -54,6 +55,10 @@ type ConnectorClient interface {
 	ListTables(ctx context.Context, in *ListTablesRequest, opts ...grpc.CallOption) (*ListTablesResponse, error)
 	// Scan streams one table as an Arrow IPC stream cut into chunks.
 	Scan(ctx context.Context, in *ScanRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScanResponse], error)
+	// ExplainScan says what the source would run for a scan (for SQL sources
+	// the query text, values shown as placeholders), for EXPLAIN. Optional
+	// (added in 1.1): a plugin without it answers UNIMPLEMENTED.
+	ExplainScan(ctx context.Context, in *ScanRequest, opts ...grpc.CallOption) (*ExplainScanResponse, error)
 }
 
 type connectorClient struct {
@@ -113,6 +118,16 @@ func (c *connectorClient) Scan(ctx context.Context, in *ScanRequest, opts ...grp
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Connector_ScanClient = grpc.ServerStreamingClient[ScanResponse]
 
+func (c *connectorClient) ExplainScan(ctx context.Context, in *ScanRequest, opts ...grpc.CallOption) (*ExplainScanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExplainScanResponse)
+	err := c.cc.Invoke(ctx, Connector_ExplainScan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectorServer is the server API for Connector service.
 // All implementations must embed UnimplementedConnectorServer
 // for forward compatibility.
@@ -129,6 +144,10 @@ type ConnectorServer interface {
 	ListTables(context.Context, *ListTablesRequest) (*ListTablesResponse, error)
 	// Scan streams one table as an Arrow IPC stream cut into chunks.
 	Scan(*ScanRequest, grpc.ServerStreamingServer[ScanResponse]) error
+	// ExplainScan says what the source would run for a scan (for SQL sources
+	// the query text, values shown as placeholders), for EXPLAIN. Optional
+	// (added in 1.1): a plugin without it answers UNIMPLEMENTED.
+	ExplainScan(context.Context, *ScanRequest) (*ExplainScanResponse, error)
 	mustEmbedUnimplementedConnectorServer()
 }
 
@@ -150,6 +169,9 @@ func (UnimplementedConnectorServer) ListTables(context.Context, *ListTablesReque
 }
 func (UnimplementedConnectorServer) Scan(*ScanRequest, grpc.ServerStreamingServer[ScanResponse]) error {
 	return status.Error(codes.Unimplemented, "method Scan not implemented")
+}
+func (UnimplementedConnectorServer) ExplainScan(context.Context, *ScanRequest) (*ExplainScanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExplainScan not implemented")
 }
 func (UnimplementedConnectorServer) mustEmbedUnimplementedConnectorServer() {}
 func (UnimplementedConnectorServer) testEmbeddedByValue()                   {}
@@ -237,6 +259,24 @@ func _Connector_Scan_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Connector_ScanServer = grpc.ServerStreamingServer[ScanResponse]
 
+func _Connector_ExplainScan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectorServer).ExplainScan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Connector_ExplainScan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectorServer).ExplainScan(ctx, req.(*ScanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Connector_ServiceDesc is the grpc.ServiceDesc for Connector service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -255,6 +295,10 @@ var Connector_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTables",
 			Handler:    _Connector_ListTables_Handler,
+		},
+		{
+			MethodName: "ExplainScan",
+			Handler:    _Connector_ExplainScan_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
