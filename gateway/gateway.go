@@ -31,7 +31,21 @@ type Gateway struct {
 	users   map[string]catalog.UserConfig
 	version string
 	log     *slog.Logger
+	killer  Killer
 }
+
+// Killer ends statements and connections for KILL; the server is one.
+type Killer interface {
+	// Kill cancels the statement on connection id (query) or closes the
+	// connection; false when there is no such connection.
+	Kill(id uint32, query bool) bool
+	// Owner is the user logged in on connection id.
+	Owner(id uint32) (user string, ok bool)
+}
+
+// SetKiller enables KILL. The server is created after the gateway (it
+// needs it as its executor), hence a setter; call it before serving.
+func (g *Gateway) SetKiller(k Killer) { g.killer = k }
 
 var _ server.Executor = (*Gateway)(nil)
 
@@ -76,6 +90,8 @@ func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.Stm
 		return g.set(ctx, s, st)
 	case *ast.UseStmt:
 		return g.UseDB(ctx, s, st.DBName)
+	case *ast.KillStmt:
+		return g.kill(s, st)
 	case *ast.BeginStmt, *ast.CommitStmt, *ast.RollbackStmt:
 		// Reads need no transaction; clients and pools send these anyway.
 		return nil
@@ -226,6 +242,26 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		}
 	}
 	return w.Row([]any{"duckdb", "engine", p.SQL})
+}
+
+// kill answers KILL [QUERY|CONNECTION] id. A user may kill only their own
+// connections: there are no PROCESS or SUPER privileges to grant more.
+func (g *Gateway) kill(s *server.Session, st *ast.KillStmt) error {
+	id := uint32(st.ConnectionID)
+	owner, ok := "", false
+	if g.killer != nil && uint64(id) == st.ConnectionID {
+		owner, ok = g.killer.Owner(id)
+	}
+	if !ok {
+		return sqlerr.New(sqlerr.NoSuchThread, "Unknown thread id: %d", st.ConnectionID)
+	}
+	if owner != s.User {
+		return sqlerr.New(sqlerr.KillDenied, "You are not owner of thread %d", st.ConnectionID)
+	}
+	if !g.killer.Kill(id, st.Query) {
+		return sqlerr.New(sqlerr.NoSuchThread, "Unknown thread id: %d", st.ConnectionID)
+	}
+	return nil
 }
 
 // UseDB changes the session's database.

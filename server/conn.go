@@ -107,13 +107,16 @@ func (c *conn) login() bool {
 		c.failLogin(err)
 		return false
 	}
-	c.mc = mc
-	c.id.Store(mc.ConnectionID())
 	mc.SetStatus(serverStatus)
+	// Under mu: Server.Owner reads the user from other goroutines.
+	c.mu.Lock()
+	c.mc = mc
 	c.sess = Session{
 		ID: mc.ConnectionID(), User: mc.GetUser(), Vars: map[string]any{},
 		RemoteAddr: c.wc.RemoteAddr().String(),
 	}
+	c.mu.Unlock()
+	c.id.Store(mc.ConnectionID())
 	c.log = c.log.With("conn", c.sess.ID)
 	if c.pendingDB != "" {
 		if err := c.call(func() error { return c.srv.exec.UseDB(c.ctx, &c.sess, c.pendingDB) }); err != nil {

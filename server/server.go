@@ -215,6 +215,22 @@ func (s *Server) Kill(id uint32, query bool) bool {
 	return true
 }
 
+// Owner returns the user logged in on connection id, for the Executor's
+// KILL permission check. ok is false when no such connection is logged in.
+func (s *Server) Owner(id uint32) (user string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.id.Load() == id {
+			c.mu.Lock()
+			user, ok = c.sess.User, c.mc != nil
+			c.mu.Unlock()
+			return user, ok
+		}
+	}
+	return "", false
+}
+
 // startConn registers a connection and serves it on its own goroutine.
 func (s *Server) startConn(nc net.Conn) {
 	c := newConn(s, nc)

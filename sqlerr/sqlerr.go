@@ -33,6 +33,8 @@ const (
 	UnknownCommand                    // 1047 08S01
 	NonUniqTable                      // 1066 42000
 	AmbiguousColumn                   // 1052 23000
+	NoSuchThread                      // 1094 HY000
+	KillDenied                        // 1095 HY000
 	numKinds
 )
 
@@ -77,6 +79,10 @@ func (k Kind) Code() (uint16, string) {
 		return 1066, "42000"
 	case AmbiguousColumn:
 		return 1052, "23000"
+	case NoSuchThread:
+		return 1094, "HY000"
+	case KillDenied:
+		return 1095, "HY000"
 	}
 	return 1105, "HY000"
 }

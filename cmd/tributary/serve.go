@@ -93,6 +93,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	gw.SetKiller(srv)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
