@@ -106,6 +106,9 @@ func New(cfg *Config, open Opener) *Catalog {
 		c.names = append(c.names, name)
 	}
 	sort.Strings(c.names)
+	// information_schema is served by the catalog itself, in process.
+	is := &Source{Name: InformationSchema, Connector: &infoSchema{cat: c}, ttl: 24 * time.Hour}
+	c.dbs[InformationSchema] = &Database{Name: InformationSchema, Source: is}
 	return c
 }
 
@@ -118,7 +121,8 @@ func (c *Catalog) Close() error {
 	return errors.Join(errs...)
 }
 
-// Databases lists the database names, sorted.
+// Databases lists the configured database names, sorted; the catalog's own
+// information_schema is not among them.
 func (c *Catalog) Databases() []string { return c.names }
 
 // Database finds a database by name, ignoring case.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +77,12 @@ databases:
 	}
 	if got := collect(t, db, "SELECT COUNT(*) FROM shop.orders"); got[0][0] != "20000" {
 		t.Fatalf("count = %v", got)
+	}
+	if got := collect(t, db, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1"); fmt.Sprint(got) != "[[information_schema] [shop]]" {
+		t.Fatalf("information_schema.SCHEMATA for shopper = %v", got)
+	}
+	if got := collect(t, db, "SELECT DISTINCT TABLE_SCHEMA FROM information_schema.COLUMNS ORDER BY 1"); fmt.Sprint(got) != "[[information_schema] [shop]]" {
+		t.Fatalf("information_schema.COLUMNS schemas for shopper = %v", got)
 	}
 	_, err := db.Exec("SELECT COUNT(*) FROM demo.orders")
 	mysqlErr(t, err, 1044, "42000")

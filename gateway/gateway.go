@@ -121,6 +121,7 @@ func hostOf(addr string) string {
 
 // plan plans a query and checks that the user may read every table in it.
 func (g *Gateway) plan(ctx context.Context, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
+	ctx = g.visible(ctx, s)
 	p, err := g.planner.Plan(ctx, stmt, g.options(s))
 	if err != nil {
 		return nil, err
@@ -139,7 +140,7 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	if err != nil {
 		return err
 	}
-	rows, err := g.engine.Query(ctx, p.SQL, inputs(p))
+	rows, err := g.engine.Query(g.visible(ctx, s), p.SQL, inputs(p))
 	if err != nil {
 		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return err
@@ -303,6 +304,11 @@ func (g *Gateway) FieldList(ctx context.Context, s *server.Session, table, wildc
 		cols = append(cols, col)
 	}
 	return cols, nil
+}
+
+// visible limits information_schema to the databases the user may read.
+func (g *Gateway) visible(ctx context.Context, s *server.Session) context.Context {
+	return catalog.WithVisible(ctx, func(db string) bool { return g.allowed(s.User, db) })
 }
 
 // allowed reports whether user may read db. Users without a database list

@@ -166,3 +166,36 @@ func TestLikeMatch(t *testing.T) {
 		}
 	}
 }
+
+// information_schema answers the metadata queries BI tools send.
+func TestInformationSchema(t *testing.T) {
+	g := newGateway(t)
+	s := newSession()
+	cases := []struct{ query, want string }{
+		{"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1", "[[demo] [information_schema]]"},
+		{"SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'demo' ORDER BY table_name",
+			"[[customers BASE TABLE] [order_items BASE TABLE] [orders BASE TABLE] [products BASE TABLE]]"},
+		{"SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE FROM information_schema.COLUMNS " +
+			"WHERE TABLE_SCHEMA = 'demo' AND TABLE_NAME = 'orders' ORDER BY ORDINAL_POSITION",
+			"[[order_id bigint bigint NO 19 0] [customer_id bigint bigint NO 19 0] [order_date date date NO <nil> <nil>] " +
+				"[status text text NO <nil> <nil>] [total decimal decimal(12,2) NO 12 2]]"},
+		{"SELECT t.TABLE_NAME, COUNT(*) FROM information_schema.TABLES t JOIN information_schema.COLUMNS c " +
+			"ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME WHERE t.TABLE_SCHEMA = 'demo' GROUP BY 1 ORDER BY 1",
+			"[[customers 6] [order_items 3] [orders 5] [products 4]]"},
+		{"SELECT COUNT(*) FROM information_schema.KEY_COLUMN_USAGE", "[[0]]"},
+		{"SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'demo'", "[[0]]"},
+		{"SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE IS_DEFAULT = 'Yes' ORDER BY 1", "[[binary] [utf8mb4_general_ci]]"},
+		{"SELECT COUNT(*) > 10 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'TABLES'", "[[1]]"},
+	}
+	for _, c := range cases {
+		w, err := run(t, g, s, c.query)
+		if err != nil || fmt.Sprint(w.rows) != c.want {
+			t.Errorf("%s\n got %v, %v\nwant %s", c.query, w.rows, err, c.want)
+		}
+	}
+	s.DB = "information_schema"
+	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMA%'")
+	if err != nil || fmt.Sprint(w.rows) != "[[SCHEMATA]]" {
+		t.Errorf("SHOW TABLES in information_schema: %v, %v", w.rows, err)
+	}
+}

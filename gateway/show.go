@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 
+	"github.com/tributary-sql/tributary/catalog"
 	"github.com/tributary-sql/tributary/parser"
 	"github.com/tributary-sql/tributary/server"
 	"github.com/tributary-sql/tributary/sqlerr"
@@ -92,9 +93,6 @@ func (g *Gateway) showTables(ctx context.Context, s *server.Session, st *ast.Sho
 	if err != nil {
 		return err
 	}
-	if strings.EqualFold(db, "information_schema") {
-		return w.Columns(textColumns("Tables_in_information_schema"))
-	}
 	entries, err := g.cat.Entries(ctx, db)
 	if err != nil {
 		return err
@@ -159,7 +157,7 @@ func (g *Gateway) showColumns(ctx context.Context, s *server.Session, st *ast.Sh
 		if f.Nullable {
 			null = "YES"
 		}
-		typ := mysqlTypeName(f.Type)
+		typ := catalog.DescribeType(f.Type).ColumnType
 		row := []any{f.Name, typ, null, "", nil, ""}
 		if st.Full {
 			var coll any
@@ -225,7 +223,7 @@ func (g *Gateway) showCreateTable(ctx context.Context, s *server.Session, st *as
 		if i == e.Table.Schema().NumFields()-1 {
 			sep = ""
 		}
-		fmt.Fprintf(&b, "  `%s` %s%s%s\n", strings.ReplaceAll(f.Name, "`", "``"), mysqlTypeName(f.Type), null, sep)
+		fmt.Fprintf(&b, "  `%s` %s%s%s\n", strings.ReplaceAll(f.Name, "`", "``"), catalog.DescribeType(f.Type).ColumnType, null, sep)
 	}
 	fmt.Fprintf(&b, ") ENGINE=%s", e.Table.Source.Name)
 	if err := w.Columns(textColumns("Table", "Create Table")); err != nil {

@@ -106,51 +106,6 @@ func clientValue(v any) any {
 	return fmt.Sprint(v)
 }
 
-// mysqlTypeName is the column type SHOW COLUMNS and DESCRIBE print for an
-// Arrow type.
-func mysqlTypeName(t arrow.DataType) string {
-	switch t := t.(type) {
-	case *arrow.BooleanType:
-		return "tinyint(1)"
-	case *arrow.Int8Type:
-		return "tinyint"
-	case *arrow.Int16Type:
-		return "smallint"
-	case *arrow.Int32Type:
-		return "int"
-	case *arrow.Int64Type:
-		return "bigint"
-	case *arrow.Uint8Type:
-		return "tinyint unsigned"
-	case *arrow.Uint16Type:
-		return "smallint unsigned"
-	case *arrow.Uint32Type:
-		return "int unsigned"
-	case *arrow.Uint64Type:
-		return "bigint unsigned"
-	case *arrow.Float16Type, *arrow.Float32Type:
-		return "float"
-	case *arrow.Float64Type:
-		return "double"
-	case arrow.DecimalType:
-		return fmt.Sprintf("decimal(%d,%d)", t.GetPrecision(), t.GetScale())
-	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
-		return "text"
-	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.FixedSizeBinaryType, *arrow.BinaryViewType:
-		return "blob"
-	case *arrow.Date32Type, *arrow.Date64Type:
-		return "date"
-	case *arrow.Time32Type, *arrow.Time64Type:
-		return "time"
-	case *arrow.TimestampType:
-		if t.Unit == arrow.Second {
-			return "datetime"
-		}
-		return "datetime(6)"
-	}
-	return "text"
-}
-
 // textColumns describes the all-text results of SHOW statements.
 func textColumns(names ...string) []server.Column {
 	cols := make([]server.Column, len(names))

@@ -139,9 +139,6 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]
 		if db == "" {
 			return nil, sqlerr.New(sqlerr.NoDatabaseSelected, "No database selected")
 		}
-		if strings.EqualFold(db, "information_schema") || strings.EqualFold(db, "mysql") || strings.EqualFold(db, "performance_schema") {
-			return nil, sqlerr.New(sqlerr.Unsupported, "queries over %s are not supported yet", db)
-		}
 		entry, err := b.cat.Lookup(b.ctx, db, tn.Name.O)
 		if err != nil {
 			return nil, err
