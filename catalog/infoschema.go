@@ -66,141 +66,141 @@ var infoTables map[string]infoTable
 
 func init() {
 	infoTables = map[string]infoTable{
-	"SCHEMATA": {
-		cols: []infoColumn{str("CATALOG_NAME"), str("SCHEMA_NAME"), str("DEFAULT_CHARACTER_SET_NAME"),
-			str("DEFAULT_COLLATION_NAME"), str("SQL_PATH"), str("DEFAULT_ENCRYPTION")},
-		rows: func(ctx context.Context, c *Catalog) [][]any {
-			var out [][]any
-			for _, db := range append([]string{InformationSchema}, c.Databases()...) {
-				if visibleFrom(ctx)(db) {
-					out = append(out, []any{"def", db, "utf8mb4", "utf8mb4_general_ci", nil, "NO"})
-				}
-			}
-			return out
-		},
-	},
-	"TABLES": {
-		cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("TABLE_TYPE"), str("ENGINE"),
-			num("VERSION"), str("ROW_FORMAT"), num("TABLE_ROWS"), num("AVG_ROW_LENGTH"), num("DATA_LENGTH"),
-			num("MAX_DATA_LENGTH"), num("INDEX_LENGTH"), num("DATA_FREE"), num("AUTO_INCREMENT"), str("CREATE_TIME"),
-			str("UPDATE_TIME"), str("CHECK_TIME"), str("TABLE_COLLATION"), num("CHECKSUM"), str("CREATE_OPTIONS"),
-			str("TABLE_COMMENT")},
-		rows: func(ctx context.Context, c *Catalog) [][]any {
-			var out [][]any
-			for name := range infoTables {
-				if visibleFrom(ctx)(InformationSchema) {
-					out = append(out, []any{"def", InformationSchema, name, "SYSTEM VIEW", "MEMORY", int64(10), "Fixed",
-						nil, int64(0), int64(0), int64(0), int64(0), int64(0), nil, nil, nil, nil, "utf8mb4_general_ci", nil, "", ""})
-				}
-			}
-			c.eachEntry(ctx, func(db string, e Entry) {
-				if e.View != nil {
-					out = append(out, []any{"def", db, e.Name, "VIEW", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-						nil, nil, nil, nil, nil, nil, "VIEW"})
-					return
-				}
-				var rows any
-				if e.Table.Remote.RowCount >= 0 {
-					rows = e.Table.Remote.RowCount
-				}
-				out = append(out, []any{"def", db, e.Name, "BASE TABLE", e.Table.Source.Name, int64(10), "Dynamic",
-					rows, int64(0), int64(0), int64(0), int64(0), int64(0), nil, nil, nil, nil, "utf8mb4_general_ci", nil, "",
-					"source " + e.Table.Source.Name + ", table " + e.Table.Remote.Name})
-			})
-			return out
-		},
-	},
-	"COLUMNS": {
-		cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("COLUMN_NAME"),
-			num("ORDINAL_POSITION"), str("COLUMN_DEFAULT"), str("IS_NULLABLE"), str("DATA_TYPE"),
-			num("CHARACTER_MAXIMUM_LENGTH"), num("CHARACTER_OCTET_LENGTH"), num("NUMERIC_PRECISION"), num("NUMERIC_SCALE"),
-			num("DATETIME_PRECISION"), str("CHARACTER_SET_NAME"), str("COLLATION_NAME"), str("COLUMN_TYPE"),
-			str("COLUMN_KEY"), str("EXTRA"), str("PRIVILEGES"), str("COLUMN_COMMENT"), str("GENERATION_EXPRESSION"), num("SRS_ID")},
-		rows: func(ctx context.Context, c *Catalog) [][]any {
-			var out [][]any
-			emit := func(db, table string, fields []arrow.Field) {
-				for i, f := range fields {
-					t := DescribeType(f.Type)
-					nullable := "NO"
-					if f.Nullable {
-						nullable = "YES"
+		"SCHEMATA": {
+			cols: []infoColumn{str("CATALOG_NAME"), str("SCHEMA_NAME"), str("DEFAULT_CHARACTER_SET_NAME"),
+				str("DEFAULT_COLLATION_NAME"), str("SQL_PATH"), str("DEFAULT_ENCRYPTION")},
+			rows: func(ctx context.Context, c *Catalog) [][]any {
+				var out [][]any
+				for _, db := range append([]string{InformationSchema}, c.Databases()...) {
+					if visibleFrom(ctx)(db) {
+						out = append(out, []any{"def", db, "utf8mb4", "utf8mb4_general_ci", nil, "NO"})
 					}
-					out = append(out, []any{"def", db, table, f.Name, int64(i + 1), nil, nullable, t.DataType,
-						t.CharMaxLength, t.CharOctetLength, t.NumericPrecision, t.NumericScale, t.DatetimePrecision,
-						t.Charset, t.Collation, t.ColumnType, "", "", "select", "", "", nil})
 				}
-			}
-			if visibleFrom(ctx)(InformationSchema) {
-				for _, name := range sortedKeys(infoTables) {
-					emit(InformationSchema, name, infoTables[name].schema().Fields())
+				return out
+			},
+		},
+		"TABLES": {
+			cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("TABLE_TYPE"), str("ENGINE"),
+				num("VERSION"), str("ROW_FORMAT"), num("TABLE_ROWS"), num("AVG_ROW_LENGTH"), num("DATA_LENGTH"),
+				num("MAX_DATA_LENGTH"), num("INDEX_LENGTH"), num("DATA_FREE"), num("AUTO_INCREMENT"), str("CREATE_TIME"),
+				str("UPDATE_TIME"), str("CHECK_TIME"), str("TABLE_COLLATION"), num("CHECKSUM"), str("CREATE_OPTIONS"),
+				str("TABLE_COMMENT")},
+			rows: func(ctx context.Context, c *Catalog) [][]any {
+				var out [][]any
+				for name := range infoTables {
+					if visibleFrom(ctx)(InformationSchema) {
+						out = append(out, []any{"def", InformationSchema, name, "SYSTEM VIEW", "MEMORY", int64(10), "Fixed",
+							nil, int64(0), int64(0), int64(0), int64(0), int64(0), nil, nil, nil, nil, "utf8mb4_general_ci", nil, "", ""})
+					}
 				}
-			}
-			c.eachEntry(ctx, func(db string, e Entry) {
-				if e.Table != nil {
-					emit(db, e.Name, e.Table.Schema().Fields())
+				c.eachEntry(ctx, func(db string, e Entry) {
+					if e.View != nil {
+						out = append(out, []any{"def", db, e.Name, "VIEW", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+							nil, nil, nil, nil, nil, nil, "VIEW"})
+						return
+					}
+					var rows any
+					if e.Table.Remote.RowCount >= 0 {
+						rows = e.Table.Remote.RowCount
+					}
+					out = append(out, []any{"def", db, e.Name, "BASE TABLE", e.Table.Source.Name, int64(10), "Dynamic",
+						rows, int64(0), int64(0), int64(0), int64(0), int64(0), nil, nil, nil, nil, "utf8mb4_general_ci", nil, "",
+						"source " + e.Table.Source.Name + ", table " + e.Table.Remote.Name})
+				})
+				return out
+			},
+		},
+		"COLUMNS": {
+			cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("COLUMN_NAME"),
+				num("ORDINAL_POSITION"), str("COLUMN_DEFAULT"), str("IS_NULLABLE"), str("DATA_TYPE"),
+				num("CHARACTER_MAXIMUM_LENGTH"), num("CHARACTER_OCTET_LENGTH"), num("NUMERIC_PRECISION"), num("NUMERIC_SCALE"),
+				num("DATETIME_PRECISION"), str("CHARACTER_SET_NAME"), str("COLLATION_NAME"), str("COLUMN_TYPE"),
+				str("COLUMN_KEY"), str("EXTRA"), str("PRIVILEGES"), str("COLUMN_COMMENT"), str("GENERATION_EXPRESSION"), num("SRS_ID")},
+			rows: func(ctx context.Context, c *Catalog) [][]any {
+				var out [][]any
+				emit := func(db, table string, fields []arrow.Field) {
+					for i, f := range fields {
+						t := DescribeType(f.Type)
+						nullable := "NO"
+						if f.Nullable {
+							nullable = "YES"
+						}
+						out = append(out, []any{"def", db, table, f.Name, int64(i + 1), nil, nullable, t.DataType,
+							t.CharMaxLength, t.CharOctetLength, t.NumericPrecision, t.NumericScale, t.DatetimePrecision,
+							t.Charset, t.Collation, t.ColumnType, "", "", "select", "", "", nil})
+					}
 				}
-			})
-			return out
-		},
-	},
-	"STATISTICS": {cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), num("NON_UNIQUE"),
-		str("INDEX_SCHEMA"), str("INDEX_NAME"), num("SEQ_IN_INDEX"), str("COLUMN_NAME"), str("COLLATION"), num("CARDINALITY"),
-		num("SUB_PART"), str("PACKED"), str("NULLABLE"), str("INDEX_TYPE"), str("COMMENT"), str("INDEX_COMMENT"),
-		str("IS_VISIBLE"), str("EXPRESSION")}, rows: none},
-	"KEY_COLUMN_USAGE": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
-		str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("COLUMN_NAME"), num("ORDINAL_POSITION"),
-		num("POSITION_IN_UNIQUE_CONSTRAINT"), str("REFERENCED_TABLE_SCHEMA"), str("REFERENCED_TABLE_NAME"),
-		str("REFERENCED_COLUMN_NAME")}, rows: none},
-	"TABLE_CONSTRAINTS": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
-		str("TABLE_SCHEMA"), str("TABLE_NAME"), str("CONSTRAINT_TYPE"), str("ENFORCED")}, rows: none},
-	"REFERENTIAL_CONSTRAINTS": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
-		str("UNIQUE_CONSTRAINT_CATALOG"), str("UNIQUE_CONSTRAINT_SCHEMA"), str("UNIQUE_CONSTRAINT_NAME"), str("MATCH_OPTION"),
-		str("UPDATE_RULE"), str("DELETE_RULE"), str("TABLE_NAME"), str("REFERENCED_TABLE_NAME")}, rows: none},
-	"ROUTINES": {cols: []infoColumn{str("SPECIFIC_NAME"), str("ROUTINE_CATALOG"), str("ROUTINE_SCHEMA"), str("ROUTINE_NAME"),
-		str("ROUTINE_TYPE"), str("DATA_TYPE"), str("ROUTINE_BODY"), str("ROUTINE_DEFINITION"), str("IS_DETERMINISTIC"),
-		str("SQL_DATA_ACCESS"), str("SECURITY_TYPE"), str("CREATED"), str("LAST_ALTERED"), str("SQL_MODE"),
-		str("ROUTINE_COMMENT"), str("DEFINER")}, rows: none},
-	"PARAMETERS": {cols: []infoColumn{str("SPECIFIC_CATALOG"), str("SPECIFIC_SCHEMA"), str("SPECIFIC_NAME"),
-		num("ORDINAL_POSITION"), str("PARAMETER_MODE"), str("PARAMETER_NAME"), str("DATA_TYPE"), str("DTD_IDENTIFIER"),
-		str("ROUTINE_TYPE")}, rows: none},
-	"VIEWS": {
-		cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("VIEW_DEFINITION"),
-			str("CHECK_OPTION"), str("IS_UPDATABLE"), str("DEFINER"), str("SECURITY_TYPE"),
-			str("CHARACTER_SET_CLIENT"), str("COLLATION_CONNECTION")},
-		rows: func(ctx context.Context, c *Catalog) [][]any {
-			var out [][]any
-			c.eachEntry(ctx, func(db string, e Entry) {
-				if e.View != nil {
-					out = append(out, []any{"def", db, e.Name, e.View.SQL, "NONE", "NO", "tributary@%", "DEFINER", "utf8mb4", "utf8mb4_general_ci"})
+				if visibleFrom(ctx)(InformationSchema) {
+					for _, name := range sortedKeys(infoTables) {
+						emit(InformationSchema, name, infoTables[name].schema().Fields())
+					}
 				}
-			})
-			return out
+				c.eachEntry(ctx, func(db string, e Entry) {
+					if e.Table != nil {
+						emit(db, e.Name, e.Table.Schema().Fields())
+					}
+				})
+				return out
+			},
 		},
-	},
-	"ENGINES": {
-		cols: []infoColumn{str("ENGINE"), str("SUPPORT"), str("COMMENT"), str("TRANSACTIONS"), str("XA"), str("SAVEPOINTS")},
-		rows: func(context.Context, *Catalog) [][]any {
-			return [][]any{{"Tributary", "DEFAULT", "Federated, read-only tables of the configured sources", "NO", "NO", "NO"}}
+		"STATISTICS": {cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), num("NON_UNIQUE"),
+			str("INDEX_SCHEMA"), str("INDEX_NAME"), num("SEQ_IN_INDEX"), str("COLUMN_NAME"), str("COLLATION"), num("CARDINALITY"),
+			num("SUB_PART"), str("PACKED"), str("NULLABLE"), str("INDEX_TYPE"), str("COMMENT"), str("INDEX_COMMENT"),
+			str("IS_VISIBLE"), str("EXPRESSION")}, rows: none},
+		"KEY_COLUMN_USAGE": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
+			str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("COLUMN_NAME"), num("ORDINAL_POSITION"),
+			num("POSITION_IN_UNIQUE_CONSTRAINT"), str("REFERENCED_TABLE_SCHEMA"), str("REFERENCED_TABLE_NAME"),
+			str("REFERENCED_COLUMN_NAME")}, rows: none},
+		"TABLE_CONSTRAINTS": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
+			str("TABLE_SCHEMA"), str("TABLE_NAME"), str("CONSTRAINT_TYPE"), str("ENFORCED")}, rows: none},
+		"REFERENTIAL_CONSTRAINTS": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
+			str("UNIQUE_CONSTRAINT_CATALOG"), str("UNIQUE_CONSTRAINT_SCHEMA"), str("UNIQUE_CONSTRAINT_NAME"), str("MATCH_OPTION"),
+			str("UPDATE_RULE"), str("DELETE_RULE"), str("TABLE_NAME"), str("REFERENCED_TABLE_NAME")}, rows: none},
+		"ROUTINES": {cols: []infoColumn{str("SPECIFIC_NAME"), str("ROUTINE_CATALOG"), str("ROUTINE_SCHEMA"), str("ROUTINE_NAME"),
+			str("ROUTINE_TYPE"), str("DATA_TYPE"), str("ROUTINE_BODY"), str("ROUTINE_DEFINITION"), str("IS_DETERMINISTIC"),
+			str("SQL_DATA_ACCESS"), str("SECURITY_TYPE"), str("CREATED"), str("LAST_ALTERED"), str("SQL_MODE"),
+			str("ROUTINE_COMMENT"), str("DEFINER")}, rows: none},
+		"PARAMETERS": {cols: []infoColumn{str("SPECIFIC_CATALOG"), str("SPECIFIC_SCHEMA"), str("SPECIFIC_NAME"),
+			num("ORDINAL_POSITION"), str("PARAMETER_MODE"), str("PARAMETER_NAME"), str("DATA_TYPE"), str("DTD_IDENTIFIER"),
+			str("ROUTINE_TYPE")}, rows: none},
+		"VIEWS": {
+			cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("VIEW_DEFINITION"),
+				str("CHECK_OPTION"), str("IS_UPDATABLE"), str("DEFINER"), str("SECURITY_TYPE"),
+				str("CHARACTER_SET_CLIENT"), str("COLLATION_CONNECTION")},
+			rows: func(ctx context.Context, c *Catalog) [][]any {
+				var out [][]any
+				c.eachEntry(ctx, func(db string, e Entry) {
+					if e.View != nil {
+						out = append(out, []any{"def", db, e.Name, e.View.SQL, "NONE", "NO", "tributary@%", "DEFINER", "utf8mb4", "utf8mb4_general_ci"})
+					}
+				})
+				return out
+			},
 		},
-	},
-	"CHARACTER_SETS": {
-		cols: []infoColumn{str("CHARACTER_SET_NAME"), str("DEFAULT_COLLATE_NAME"), str("DESCRIPTION"), num("MAXLEN")},
-		rows: func(context.Context, *Catalog) [][]any {
-			return [][]any{{"utf8mb4", "utf8mb4_general_ci", "UTF-8 Unicode", int64(4)}, {"binary", "binary", "Binary pseudo charset", int64(1)}}
+		"ENGINES": {
+			cols: []infoColumn{str("ENGINE"), str("SUPPORT"), str("COMMENT"), str("TRANSACTIONS"), str("XA"), str("SAVEPOINTS")},
+			rows: func(context.Context, *Catalog) [][]any {
+				return [][]any{{"Tributary", "DEFAULT", "Federated, read-only tables of the configured sources", "NO", "NO", "NO"}}
+			},
 		},
-	},
-	"COLLATIONS": {
-		cols: []infoColumn{str("COLLATION_NAME"), str("CHARACTER_SET_NAME"), num("ID"), str("IS_DEFAULT"),
-			str("IS_COMPILED"), num("SORTLEN"), str("PAD_ATTRIBUTE")},
-		rows: func(context.Context, *Catalog) [][]any {
-			return [][]any{
-				{"utf8mb4_general_ci", "utf8mb4", int64(45), "Yes", "Yes", int64(1), "PAD SPACE"},
-				{"utf8mb4_bin", "utf8mb4", int64(46), "", "Yes", int64(1), "PAD SPACE"},
-				{"binary", "binary", int64(63), "Yes", "Yes", int64(1), "NO PAD"},
-			}
+		"CHARACTER_SETS": {
+			cols: []infoColumn{str("CHARACTER_SET_NAME"), str("DEFAULT_COLLATE_NAME"), str("DESCRIPTION"), num("MAXLEN")},
+			rows: func(context.Context, *Catalog) [][]any {
+				return [][]any{{"utf8mb4", "utf8mb4_general_ci", "UTF-8 Unicode", int64(4)}, {"binary", "binary", "Binary pseudo charset", int64(1)}}
+			},
 		},
-	},
-}
+		"COLLATIONS": {
+			cols: []infoColumn{str("COLLATION_NAME"), str("CHARACTER_SET_NAME"), num("ID"), str("IS_DEFAULT"),
+				str("IS_COMPILED"), num("SORTLEN"), str("PAD_ATTRIBUTE")},
+			rows: func(context.Context, *Catalog) [][]any {
+				return [][]any{
+					{"utf8mb4_general_ci", "utf8mb4", int64(45), "Yes", "Yes", int64(1), "PAD SPACE"},
+					{"utf8mb4_bin", "utf8mb4", int64(46), "", "Yes", int64(1), "PAD SPACE"},
+					{"binary", "binary", int64(63), "Yes", "Yes", int64(1), "NO PAD"},
+				}
+			},
+		},
+	}
 }
 
 func (t infoTable) schema() *arrow.Schema {
