@@ -6,6 +6,8 @@ import (
 
 	"github.com/tributary-sql/tributary/connectors"
 	"github.com/tributary-sql/tributary/connectors/files"
+	"github.com/tributary-sql/tributary/connectors/mysql"
+	"github.com/tributary-sql/tributary/connectors/postgres"
 	"github.com/tributary-sql/tributary/plugins"
 )
 
@@ -13,7 +15,9 @@ import (
 // NAME`. Each runs in a process of its own, through the same plugin
 // protocol a third-party connector uses.
 var builtins = map[string]func() connectors.Connector{
-	"files": func() connectors.Connector { return files.New() },
+	"files":    func() connectors.Connector { return files.New() },
+	"mysql":    func() connectors.Connector { return mysql.New() },
+	"postgres": func() connectors.Connector { return postgres.New() },
 }
 
 func builtinNames() []string {
