@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/tributary-sql/tributary/internal/testdb"
 )
 
 // binary is the tributary executable built once for all tests; numbersPlugin
@@ -38,7 +40,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	code := testdb.Main(m) // stops the database servers tests started
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

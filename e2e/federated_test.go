@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tributary-sql/tributary/internal/testdb"
+)
+
+// loadDemo copies the demo's customers into MariaDB (database crm) and its
+// orders into PostgreSQL (database sales), reading them with DuckDB from the
+// demo files, so that a virtual database can join three systems holding
+// the same data as the files.
+func loadDemo(t *testing.T) (pgDSN, myDSN string) {
+	t.Helper()
+	ctx := context.Background()
+	files, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	demo, _ := filepath.Abs(demoDir)
+
+	pgAdmin, err := sql.Open("pgx", testdb.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgAdmin.Close()
+	pgAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS sales")
+	mustExec(t, pgAdmin, "CREATE DATABASE sales")
+	pgDSN = strings.Replace(testdb.Postgres(t), "/postgres?", "/sales?", 1)
+	pg, err := sql.Open("pgx", pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	mustExec(t, pg, `CREATE TABLE orders (order_id bigint PRIMARY KEY, customer_id bigint NOT NULL,
+		order_date date NOT NULL, status text NOT NULL, total numeric(12,2) NOT NULL)`)
+	copyRows(t, files, fmt.Sprintf("SELECT order_id, customer_id, order_date::VARCHAR, status, total::VARCHAR FROM read_parquet('%s/orders.parquet')", demo),
+		pg, "INSERT INTO orders VALUES %s", func(i int) string {
+			return fmt.Sprintf("($%d, $%d, $%d::date, $%d, $%d::numeric)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
+		})
+	mustExec(t, pg, "ANALYZE orders")
+
+	my, err := sql.Open("mysql", testdb.MariaDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer my.Close()
+	mustExec(t, my, "DROP DATABASE IF EXISTS crm")
+	mustExec(t, my, "CREATE DATABASE crm CHARACTER SET utf8mb4")
+	mustExec(t, my, `CREATE TABLE crm.customers (customer_id bigint PRIMARY KEY, name varchar(100), email varchar(200),
+		country varchar(100), city varchar(100), signup_date date)`)
+	copyRows(t, files, fmt.Sprintf("SELECT customer_id, name, email, country, city, signup_date::VARCHAR FROM read_csv('%s/customers.csv')", demo),
+		my, "INSERT INTO crm.customers VALUES %s", func(int) string { return "(?, ?, ?, ?, ?, ?)" })
+	myDSN = testdb.MariaDB(t) + "crm"
+	return pgDSN, myDSN
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// copyRows inserts the rows of a query in batches of 500.
+func copyRows(t *testing.T, from *sql.DB, query string, to *sql.DB, insert string, placeholders func(i int) string) {
+	t.Helper()
+	rows, err := from.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var batch []any
+	var ph []string
+	flush := func() {
+		if len(ph) == 0 {
+			return
+		}
+		if _, err := to.Exec(fmt.Sprintf(insert, strings.Join(ph, ",")), batch...); err != nil {
+			t.Fatal(err)
+		}
+		batch, ph = batch[:0], ph[:0]
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		ph = append(ph, placeholders(len(ph)))
+		batch = append(batch, vals...)
+		if len(ph) == 500 {
+			flush()
+		}
+	}
+	flush()
+}
+
+// A virtual database over PostgreSQL, MariaDB and Parquet/JSON files gives
+// the answers DuckDB gives over the same data in local files.
+func TestFederatedShop(t *testing.T) {
+	pgDSN, myDSN := loadDemo(t)
+	demo, _ := filepath.Abs(demoDir)
+	g := start(t, fmt.Sprintf(`
+users: [{name: root}]
+sources:
+  sales: {connector: postgres, options: {dsn: %q}}
+  crm: {connector: mysql, options: {dsn: %q}}
+  lake: {connector: files, options: {root: %q}}
+databases:
+  shop:
+    tables:
+      customers: crm.customers
+      orders: sales.orders
+      products: lake.products
+      order_items: lake.order_items
+`, pgDSN, myDSN, demo))
+	db := g.open(t, "root", "", "shop")
+	queries := []string{
+		`SELECT c.country, COUNT(*) AS orders, SUM(o.total) AS revenue
+			FROM customers c JOIN orders o ON o.customer_id = c.customer_id
+			GROUP BY c.country ORDER BY revenue DESC, c.country LIMIT 5`,
+		`SELECT order_id, customer_id, total FROM orders
+			WHERE status = 'delivered' AND total > 100 AND order_id BETWEEN 100 AND 400 ORDER BY order_id`,
+		`SELECT p.category, SUM(i.quantity * p.price) AS sold FROM order_items i JOIN products p ON p.product_id = i.product_id
+			JOIN orders o ON o.order_id = i.order_id JOIN customers c ON c.customer_id = o.customer_id
+			WHERE c.country = 'Spain' AND o.order_date >= '2024-01-01' GROUP BY p.category ORDER BY sold DESC, p.category`,
+		`SELECT name, email FROM customers WHERE customer_id IN (1, 2, 3) OR name LIKE 'Zo%' ORDER BY customer_id LIMIT 10`,
+		`SELECT COUNT(*), MIN(signup_date), MAX(signup_date) FROM customers WHERE city IS NOT NULL`,
+	}
+	for _, q := range queries {
+		got := collect(t, db, q)
+		want := duckdbDirect(t, strings.NewReplacer("order_items", fmt.Sprintf("read_parquet('%s/order_items.parquet')", demo),
+			"products p", fmt.Sprintf("read_json('%s/products.jsonl') p", demo)).Replace(q))
+		if len(got) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s\n got %v\nwant %v", q, got, want)
+		}
+	}
+	if ct := columnTypes(t, db, "SELECT customer_id, name, signup_date FROM customers LIMIT 1"); fmt.Sprint(ct) != "[{customer_id BIGINT} {name VARCHAR} {signup_date DATE}]" {
+		t.Errorf("MariaDB column types: %v", ct)
+	}
+	if ct := columnTypes(t, db, "SELECT order_id, total, order_date FROM orders LIMIT 1"); fmt.Sprint(ct) != "[{order_id BIGINT} {total DECIMAL} {order_date DATE}]" {
+		t.Errorf("PostgreSQL column types: %v", ct)
+	}
+	plan := collect(t, db, "EXPLAIN SELECT order_id FROM orders WHERE status = 'shipped' AND total > 100")
+	if !strings.Contains(plan[0][2], "status") || !strings.Contains(plan[0][2], "source query:") {
+		t.Errorf("EXPLAIN = %v", plan)
+	}
+	// The pushed filter reached PostgreSQL as a bound parameter.
+	if log := testdb.QueryLog(t, "postgres"); !strings.Contains(log, `"status" = $1::text`) {
+		t.Errorf("PostgreSQL did not receive the filter as a parameter")
+	}
+}
