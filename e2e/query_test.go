@@ -40,6 +40,24 @@ func duckdbDirect(t testing.TB, query string) [][]string {
 // collect reads every row as normalised text (see cell), NULL as "NULL".
 func collect(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
 	t.Helper()
+	return collectWith(t, db, cell, query, args...)
+}
+
+// collectExact reads every row as the text the server sent.
+func collectExact(t testing.TB, db *sql.DB, query string, args ...any) [][]string {
+	t.Helper()
+	return collectWith(t, db, exactCell, query, args...)
+}
+
+func exactCell(v any) string {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return cell(v)
+}
+
+func collectWith(t testing.TB, db *sql.DB, cell func(any) string, query string, args ...any) [][]string {
+	t.Helper()
 	rows, err := db.Query(query, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", query, err)
