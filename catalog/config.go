@@ -27,7 +27,14 @@ type Config struct {
 	// SchemaCacheTTL is how long a source's table list is trusted before it
 	// is discovered again, e.g. "60s". Default 60s.
 	SchemaCacheTTL string `yaml:"schema_cache_ttl"`
+	// Pushdown, when false, makes every scan read whole tables and leaves
+	// all filtering and limiting to DuckDB: for diagnosis and for tests
+	// proving that pushdown does not change answers. Default true.
+	Pushdown *bool `yaml:"pushdown"`
 }
+
+// PushdownEnabled reports the effective pushdown setting.
+func (c *Config) PushdownEnabled() bool { return c.Pushdown == nil || *c.Pushdown }
 
 // UserConfig is one account clients log in with.
 type UserConfig struct {

@@ -51,7 +51,19 @@ var _ server.Executor = (*Gateway)(nil)
 
 // New wires a gateway. version is what VERSION() and @@version report.
 func New(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger) *Gateway {
-	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
+	return NewWithOptions(cat, eng, users, version, log, Options{Pushdown: true})
+}
+
+// Options tune a gateway.
+type Options struct {
+	// Pushdown lets scans take columns, filters and limits to the sources.
+	Pushdown bool
+}
+
+// NewWithOptions is New with options.
+func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
+	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown,
+		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
 		users: map[string]catalog.UserConfig{}, version: version, log: log}
 	for _, u := range users {
 		g.users[u.Name] = u

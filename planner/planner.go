@@ -47,6 +47,9 @@ type Planner struct {
 	// nil means never. The engine answers it for the directories it was
 	// allowed to read.
 	DirectRead func(*connectors.Location) bool
+	// NoPushdown makes scans ask for whole tables: no column pruning, no
+	// filters, no limits. Answers must not change (tests prove it).
+	NoPushdown bool
 }
 
 // maxViewDepth bounds view expansion, so that a view defined over itself
@@ -57,7 +60,7 @@ const maxViewDepth = 16
 // session (current database, variables) for the translation; its Table
 // callback is set by the planner.
 func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
-	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead}
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown}
 	sql, err := b.query(stmt, opts, 0)
 	if err != nil {
 		return nil, err
@@ -71,6 +74,8 @@ type builder struct {
 	cat    *catalog.Catalog
 	plan   *Plan
 	direct func(*connectors.Location) bool
+	// noPushdown: see Planner.NoPushdown.
+	noPushdown bool
 }
 
 // ref is one table reference in the query text.
@@ -91,9 +96,17 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 	if err != nil {
 		return "", err
 	}
-	pruneColumns(stmt, refs)
-	pushFilters(stmt, refs)
-	pushLimit(stmt, refs)
+	if b.noPushdown {
+		for _, r := range refs {
+			if r.scan != nil {
+				r.scan.Request.Columns = fieldNames(r.table.Schema())
+			}
+		}
+	} else {
+		pruneColumns(stmt, refs)
+		pushFilters(stmt, refs)
+		pushLimit(stmt, refs)
+	}
 	byNode := make(map[*ast.TableName]*ref, len(refs))
 	for _, r := range refs {
 		byNode[r.name] = r

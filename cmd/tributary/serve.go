@@ -88,7 +88,7 @@ func serve(args []string) error {
 	for i, u := range cfg.Users {
 		users[i] = server.User{Name: u.Name, Password: u.Password}
 	}
-	gw := gateway.New(cat, eng, cfg.Users, mysqlVersion(), log)
+	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log, gateway.Options{Pushdown: cfg.PushdownEnabled()})
 	srv, err := server.New(server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}, gw)
 	if err != nil {
 		return err
