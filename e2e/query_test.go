@@ -50,8 +50,13 @@ func collectExact(t testing.TB, db *sql.DB, query string, args ...any) [][]strin
 }
 
 func exactCell(v any) string {
-	if b, ok := v.([]byte); ok {
-		return string(b)
+	switch t := v.(type) {
+	case []byte:
+		return string(t)
+	case float64: // go-sql-driver parses DOUBLE text into float64
+		return strconv.FormatFloat(t, 'g', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(t), 'g', -1, 32)
 	}
 	return cell(v)
 }

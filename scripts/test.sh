@@ -44,8 +44,8 @@ pure=(./sqlerr/ ./connectors/... ./plugins/... ./server/... ./catalog/... ./pars
 step "unit tests (race)"
 go test -race -count=1 "${pure[@]}"
 
-step "engine, gateway and end-to-end tests"
-go test -count=1 -timeout 30m ./engine/... ./gateway/... ./cmd/... ./e2e/...
+step "engine, gateway, end-to-end and federated TPC-H (SF ${TPCH_SF:-0.1}) tests"
+TPCH_SF=${TPCH_SF:-0.1} go test -count=1 -timeout 30m ./engine/... ./gateway/... ./cmd/... ./e2e/... ./tpch/...
 
 step "fuzzing (${FUZZTIME} each)"
 go test -run '^$' -fuzz '^FuzzTranslate$' -fuzztime "$FUZZTIME" ./parser/

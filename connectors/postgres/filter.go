@@ -65,6 +65,14 @@ func buildSelect(schema string, rel *relation, cols []int, filters []connectors.
 		}
 		col := rel.columns[idx]
 		sb.WriteString(quoteIdent(col.name))
+		switch col.kind {
+		case kindNumericFloat:
+			sb.WriteString("::float8")
+		case kindBpchar:
+			// char(n) to text drops the trailing blanks, as MySQL returns
+			// CHAR values and as both compare them.
+			sb.WriteString("::text")
+		}
 		if col.kind.binary() {
 			formats[i] = pgx.BinaryFormatCode
 		} else {
@@ -185,6 +193,11 @@ func bind(col column, op connectors.Op, v any) (binding, bool) {
 		return bindNumber(v, false, false, true)
 	case kindFloat64:
 		return bindNumber(v, false, true, false)
+	case kindNumericFloat:
+		// The source compares exact numerics, DuckDB the doubles read:
+		// they may disagree at the last digit, so never exact.
+		b, ok := bindNumber(v, false, false, false)
+		return b, ok
 	case kindBool:
 		if b, ok := v.(bool); ok {
 			return binding{b, "bool", true}, true

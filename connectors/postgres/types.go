@@ -21,11 +21,13 @@ import (
 //	real                              float32                binary
 //	double precision                  float64                binary  NaN, ±Infinity kept
 //	numeric(p,s), 1 ≤ p ≤ 38, 0≤s≤p   decimal128(p,s)        binary  NaN is a scan error
-//	numeric (no typmod), p > 38,
+//	numeric (no typmod)               float64                binary  read as float8 (like DuckDB's
+//	                                                                  postgres scanner): a number, not exact
+//	numeric(p,s) with p > 38, or
 //	  negative or excess scale        utf8                   text    exact decimal text ("NaN", "Infinity" too)
 //	boolean                           bool                   binary
 //	text, varchar(n), name            utf8                   binary
-//	char(n)                           utf8                   binary  padded with spaces to n, as PostgreSQL
+//	char(n)                           utf8                   binary  trailing blanks removed (cast to text), as MySQL
 //	                                                                  stores it (its comparisons ignore the
 //	                                                                  padding, so only IS [NOT] NULL is pushed)
 //	bytea                             binary                 binary
@@ -65,12 +67,13 @@ const (
 	kindDecimal                 // numeric(p,s) with p ≤ 38
 	kindBool                    // boolean
 	kindString                  // text, varchar, name: binary format is the UTF-8 bytes
-	kindBpchar                  // char(n): like kindString, padded
+	kindBpchar                  // char(n): read as text, without the padding
 	kindBytea                   // bytea
 	kindDate                    // date
 	kindTimestamp               // timestamp without time zone
 	kindTimestamptz             // timestamp with time zone
 	kindTime                    // time without time zone
+	kindNumericFloat            // numeric without a usable typmod, read as float8
 )
 
 // column is one column of a relation as discovered.
@@ -115,6 +118,14 @@ func mapType(oid uint32, typmod int32) (kind, arrow.DataType) {
 	case pgtype.NumericOID:
 		if p, s, ok := numericTypmod(typmod); ok {
 			return kindDecimal, &arrow.Decimal128Type{Precision: p, Scale: s}
+		}
+		// numeric without precision (common: the result type of numeric
+		// arithmetic) has no fixed scale to give a decimal; like DuckDB's
+		// own PostgreSQL scanner, read it as a double so that it stays a
+		// number for SUM, AVG and comparisons. Other unrepresentable
+		// typmods stay exact text.
+		if typmod < 0 {
+			return kindNumericFloat, arrow.PrimitiveTypes.Float64
 		}
 	case pgtype.BoolOID:
 		return kindBool, arrow.FixedWidthTypes.Boolean
