@@ -58,22 +58,22 @@ import (
 type kind uint8
 
 const (
-	kindText        kind = iota // anything in PostgreSQL's text output
-	kindInt16                   // smallint
-	kindInt32                   // integer
-	kindInt64                   // bigint
-	kindFloat32                 // real
-	kindFloat64                 // double precision
-	kindDecimal                 // numeric(p,s) with p ≤ 38
-	kindBool                    // boolean
-	kindString                  // text, varchar, name: binary format is the UTF-8 bytes
-	kindBpchar                  // char(n): read as text, without the padding
-	kindBytea                   // bytea
-	kindDate                    // date
-	kindTimestamp               // timestamp without time zone
-	kindTimestamptz             // timestamp with time zone
-	kindTime                    // time without time zone
-	kindNumericFloat            // numeric without a usable typmod, read as float8
+	kindText         kind = iota // anything in PostgreSQL's text output
+	kindInt16                    // smallint
+	kindInt32                    // integer
+	kindInt64                    // bigint
+	kindFloat32                  // real
+	kindFloat64                  // double precision
+	kindDecimal                  // numeric(p,s) with p ≤ 38
+	kindBool                     // boolean
+	kindString                   // text, varchar, name: binary format is the UTF-8 bytes
+	kindBpchar                   // char(n): read as text, without the padding
+	kindBytea                    // bytea
+	kindDate                     // date
+	kindTimestamp                // timestamp without time zone
+	kindTimestamptz              // timestamp with time zone
+	kindTime                     // time without time zone
+	kindNumericFloat             // numeric without a usable typmod, read as float8
 )
 
 // column is one column of a relation as discovered.
