@@ -73,6 +73,10 @@ type EngineConfig struct {
 	MemoryLimit string `yaml:"memory_limit"` // e.g. "4GB"; default DuckDB's (80% of RAM)
 	SpillDir    string `yaml:"spill_dir"`    // default: a temporary directory
 	Threads     int    `yaml:"threads"`      // default: one per core
+	// ScanSplits is how many parallel scans a large table of a source that
+	// can split (PostgreSQL) is read with. Default: one per core; 1 turns
+	// splitting off.
+	ScanSplits int `yaml:"scan_splits"`
 }
 
 // DefaultListen is where the gateway listens when the config does not say.

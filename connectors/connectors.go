@@ -54,6 +54,9 @@ type Table struct {
 	Schema *arrow.Schema
 	// RowCount is an estimate for the planner; -1 when unknown.
 	RowCount int64
+	// Splittable says Scan honours ScanRequest.Split/Splits for this table,
+	// so that the planner may read it with several scans at once.
+	Splittable bool
 	// Location, when set, says the table is a file in a format the engine
 	// reads natively, which it may do instead of calling Scan (it does so
 	// only for paths inside directories it was allowed to read). Nil: the
@@ -80,6 +83,11 @@ type ScanRequest struct {
 	// Limit is the number of rows wanted; 0 or negative means no limit. The
 	// planner only sets it when the rows do not need any residual filtering.
 	Limit int64
+	// Split and Splits ask for one part of a table read in Splits parallel
+	// scans (Split is 0-based). The planner sets them only for tables the
+	// connector marked Splittable; the parts must be disjoint and together
+	// hold every row. Splits of 0 or 1 means the whole table.
+	Split, Splits int
 }
 
 // Scan is a running scan.

@@ -60,6 +60,12 @@ sources:
   crm: {connector: mysql, options: {dsn: %q}}
 `, pgDSN, testdb.MariaDB(b)+"benchcrm"))
 	gw := g.open(b, "root", "", "sales")
+	single := start(b, fmt.Sprintf(`
+engine: {scan_splits: 1}
+users: [{name: root}]
+sources:
+  sales: {connector: postgres, options: {dsn: %q}}
+`, pgDSN)).open(b, "root", "", "sales")
 	cases := []struct{ name, tributary, direct string }{
 		{"selective filter", "SELECT * FROM facts WHERE id = 123456", "SELECT * FROM facts WHERE id = 123456"},
 		{"top-N", "SELECT id, amount FROM facts ORDER BY amount DESC, id LIMIT 10", "SELECT id, amount FROM facts ORDER BY amount DESC, id LIMIT 10"},
@@ -71,7 +77,19 @@ sources:
 		timeQuery(b, gw, c.tributary) // warm: plugins, schemas, pools
 		timeQuery(b, pg, c.direct)
 	}
+	const scanAll = "SELECT dim_id, COUNT(*), SUM(amount), MAX(label) FROM facts GROUP BY dim_id"
+	timeQuery(b, single, scanAll)
 	b.ResetTimer()
+	// Parallel splits: the same full scan read by one scan and by one per core.
+	var one, many time.Duration
+	for i := 0; i < b.N; i++ {
+		d, _ := timeQuery(b, single, scanAll)
+		one += d
+		d, _ = timeQuery(b, gw, scanAll)
+		many += d
+	}
+	b.Logf("full scan, one scan %.3fs, split into parallel scans %.3fs: %.2fx faster", one.Seconds()/float64(b.N), many.Seconds()/float64(b.N), one.Seconds()/many.Seconds())
+	b.ReportMetric(one.Seconds()/many.Seconds(), "split-speedup")
 	for _, c := range cases {
 		var trib, direct time.Duration
 		for i := 0; i < b.N; i++ {

@@ -58,11 +58,14 @@ func New(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, v
 type Options struct {
 	// Pushdown lets scans take columns, filters and limits to the sources.
 	Pushdown bool
+	// MaxSplits is how many parallel scans a large splittable table may be
+	// read with (planner.Planner.MaxSplits).
+	MaxSplits int
 }
 
 // NewWithOptions is New with options.
 func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
-	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown,
+	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
 		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
 		users: map[string]catalog.UserConfig{}, version: version, log: log}
 	for _, u := range users {

@@ -50,7 +50,14 @@ type Planner struct {
 	// NoPushdown makes scans ask for whole tables: no column pruning, no
 	// filters, no limits. Answers must not change (tests prove it).
 	NoPushdown bool
+	// MaxSplits is how many parallel scans a large splittable table may be
+	// read with; below 2, tables are read with one scan.
+	MaxSplits int
 }
+
+// splitRows is the smallest number of rows per split worth a scan of its
+// own: below it the fixed cost of a scan outweighs the parallelism.
+const splitRows = 250_000
 
 // maxViewDepth bounds view expansion, so that a view defined over itself
 // is an error instead of a stack overflow.
@@ -60,7 +67,7 @@ const maxViewDepth = 16
 // session (current database, variables) for the translation; its Table
 // callback is set by the planner.
 func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
-	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown}
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown, maxSplits: p.MaxSplits}
 	sql, err := b.query(stmt, opts, 0)
 	if err != nil {
 		return nil, err
@@ -74,8 +81,9 @@ type builder struct {
 	cat    *catalog.Catalog
 	plan   *Plan
 	direct func(*connectors.Location) bool
-	// noPushdown: see Planner.NoPushdown.
+	// noPushdown and maxSplits: see Planner.
 	noPushdown bool
+	maxSplits  int
 }
 
 // ref is one table reference in the query text.
@@ -107,6 +115,7 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		pushFilters(stmt, refs)
 		pushLimit(stmt, refs)
 	}
+	b.split(refs)
 	byNode := make(map[*ast.TableName]*ref, len(refs))
 	for _, r := range refs {
 		byNode[r.name] = r
@@ -185,6 +194,42 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]
 		refs = append(refs, r)
 	}
 	return refs, nil
+}
+
+// split reads each large splittable table with several scans at once, each
+// asking its source for one disjoint part, and lets DuckDB read them in
+// parallel as a UNION ALL. A scan with a limit stays whole.
+func (b *builder) split(refs []*ref) {
+	for _, r := range refs {
+		if r.scan == nil || !r.table.Remote.Splittable || r.scan.Request.Limit > 0 || selective(r.scan.Request.Filters) {
+			continue
+		}
+		n := min(int64(b.maxSplits), r.table.Remote.RowCount/splitRows)
+		if n < 2 {
+			continue
+		}
+		r.scan.Request.Split, r.scan.Request.Splits = 0, int(n)
+		parts := []string{"SELECT * FROM " + quote(r.scan.View)}
+		for i := 1; i < int(n); i++ {
+			part := *r.scan
+			part.View = fmt.Sprintf("%s_%d", r.scan.View, i)
+			part.Request.Split = i
+			b.plan.Scans = append(b.plan.Scans, &part)
+			parts = append(parts, "SELECT * FROM "+quote(part.View))
+		}
+		r.sql = "(" + strings.Join(parts, " UNION ALL ") + ")"
+	}
+}
+
+// selective guesses that equality filters (a key lookup, a short IN list)
+// leave few rows, where extra scans cost more than they bring.
+func selective(filters []connectors.Filter) bool {
+	for _, f := range filters {
+		if f.Op == connectors.OpEq || f.Op == connectors.OpIn {
+			return true
+		}
+	}
+	return false
 }
 
 // view plans a view's query in its own database.

@@ -38,10 +38,24 @@ func demoCatalog(t *testing.T) *catalog.Catalog {
 		if err := c.Configure(context.Background(), sc.Options); err != nil {
 			t.Fatal(err)
 		}
-		return c
+		return &bigOrders{c}
 	})
 	t.Cleanup(func() { cat.Close() })
 	return cat
+}
+
+// bigOrders presents the demo's orders as a large splittable table, the way
+// a PostgreSQL source reports its big tables, so that splitting shows.
+type bigOrders struct{ *files.Connector }
+
+func (b *bigOrders) Tables(ctx context.Context) ([]connectors.Table, error) {
+	tables, err := b.Connector.Tables(ctx)
+	for i := range tables {
+		if tables[i].Name == "orders" {
+			tables[i].RowCount, tables[i].Splittable = 1_000_000, true
+		}
+	}
+	return tables, err
 }
 
 // render prints a plan, or an error, in the golden file's form.
@@ -62,6 +76,9 @@ func render(p *Plan, err error) string {
 		if s.Request.Limit > 0 {
 			fmt.Fprintf(&b, " limit=%d", s.Request.Limit)
 		}
+		if s.Request.Splits > 1 {
+			fmt.Fprintf(&b, " split=%d/%d", s.Request.Split, s.Request.Splits)
+		}
 		b.WriteString("\n")
 	}
 	// The demo's absolute path depends on the checkout.
@@ -78,8 +95,10 @@ func kindCode(err error) uint16 {
 func TestPlans(t *testing.T) {
 	cat := demoCatalog(t)
 	p := &Planner{Catalog: cat}
-	// "db+direct:" cases let DuckDB read Parquet files itself.
+	// "db+direct:" cases let DuckDB read Parquet files itself; "db+split:"
+	// cases allow three scans per large table.
 	pd := &Planner{Catalog: cat, DirectRead: func(*connectors.Location) bool { return true }}
+	ps := &Planner{Catalog: cat, MaxSplits: 3}
 	path := filepath.Join("testdata", "plans.txt")
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -97,6 +116,9 @@ func TestPlans(t *testing.T) {
 		planner := p
 		if d, ok := strings.CutSuffix(db, "+direct"); ok {
 			db, planner = d, pd
+		}
+		if d, ok := strings.CutSuffix(db, "+split"); ok {
+			db, planner = d, ps
 		}
 		stmts, err := parser.Parse(query)
 		var got string

@@ -132,7 +132,8 @@ func (s *server) ExplainScan(ctx context.Context, req *connectorv1.ScanRequest) 
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	text, err := ex.ExplainScan(ctx, connectors.ScanRequest{Table: req.GetTable(), Columns: req.GetColumns(), Filters: filters, Limit: req.GetLimit()})
+	text, err := ex.ExplainScan(ctx, connectors.ScanRequest{Table: req.GetTable(), Columns: req.GetColumns(), Filters: filters,
+		Limit: req.GetLimit(), Split: int(req.GetSplit()), Splits: int(req.GetSplits())})
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -211,7 +212,7 @@ func (s *server) ListTables(ctx context.Context, _ *connectorv1.ListTablesReques
 		if err != nil {
 			return nil, toStatus(fmt.Errorf("table %q: %w", t.Name, err))
 		}
-		pt := &connectorv1.Table{Name: t.Name, ArrowSchema: b, RowCount: t.RowCount}
+		pt := &connectorv1.Table{Name: t.Name, ArrowSchema: b, RowCount: t.RowCount, Splittable: t.Splittable}
 		if t.Location != nil {
 			pt.Location = &connectorv1.Location{Format: t.Location.Format, Path: t.Location.Path}
 		}
@@ -241,6 +242,8 @@ func (s *server) Scan(req *connectorv1.ScanRequest, stream connectorv1.Connector
 		Columns: req.GetColumns(),
 		Filters: filters,
 		Limit:   req.GetLimit(),
+		Split:   int(req.GetSplit()),
+		Splits:  int(req.GetSplits()),
 	})
 	if err != nil {
 		return toStatus(err)

@@ -248,7 +248,7 @@ func (s *Source) Tables(ctx context.Context) ([]connectors.Table, error) {
 		if err != nil {
 			return nil, s.errorf("table %q: %w", t.GetName(), err)
 		}
-		table := connectors.Table{Name: t.GetName(), Schema: schema, RowCount: t.GetRowCount()}
+		table := connectors.Table{Name: t.GetName(), Schema: schema, RowCount: t.GetRowCount(), Splittable: t.GetSplittable()}
 		if loc := t.GetLocation(); loc != nil {
 			table.Location = &connectors.Location{Format: loc.GetFormat(), Path: loc.GetPath()}
 		}
@@ -268,7 +268,8 @@ func (s *Source) ExplainScan(ctx context.Context, req connectors.ScanRequest) (s
 	if err != nil {
 		return "", s.errorf("table %q: %w", req.Table, err)
 	}
-	resp, err := p.rpc.ExplainScan(ctx, &connectorv1.ScanRequest{Table: req.Table, Columns: req.Columns, Filters: filters, Limit: req.Limit})
+	resp, err := p.rpc.ExplainScan(ctx, &connectorv1.ScanRequest{Table: req.Table, Columns: req.Columns, Filters: filters, Limit: req.Limit,
+		Split: int32(req.Split), Splits: int32(req.Splits)})
 	if err != nil {
 		return "", s.callError(ctx, p, err)
 	}
@@ -291,7 +292,7 @@ func (s *Source) Scan(ctx context.Context, req connectors.ScanRequest) (*connect
 		return nil, err
 	}
 	caps := p.info.Capabilities
-	preq := &connectorv1.ScanRequest{Table: req.Table}
+	preq := &connectorv1.ScanRequest{Table: req.Table, Split: int32(req.Split), Splits: int32(req.Splits)}
 	if caps.Projection {
 		preq.Columns = req.Columns
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -88,7 +89,11 @@ func serve(args []string) error {
 	for i, u := range cfg.Users {
 		users[i] = server.User{Name: u.Name, Password: u.Password}
 	}
-	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log, gateway.Options{Pushdown: cfg.PushdownEnabled()})
+	splits := cfg.Engine.ScanSplits
+	if splits == 0 {
+		splits = runtime.NumCPU()
+	}
+	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log, gateway.Options{Pushdown: cfg.PushdownEnabled(), MaxSplits: splits})
 	srv, err := server.New(server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}, gw)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -55,7 +56,7 @@ type selectQuery struct {
 
 // buildSelect writes SELECT cols FROM schema.rel WHERE … LIMIT …; cols
 // index rel.columns, filters are resolved (colOf[i] is filter i's column).
-func buildSelect(schema string, rel *relation, cols []int, filters []connectors.Filter, colOf []int, limit int64) selectQuery {
+func buildSelect(schema string, rel *relation, cols []int, filters []connectors.Filter, colOf []int, limit int64, split, splits int) selectQuery {
 	var sb strings.Builder
 	formats := make(pgx.QueryResultFormats, len(cols))
 	sb.WriteString("SELECT ")
@@ -100,12 +101,36 @@ func buildSelect(schema string, rel *relation, cols []int, filters []connectors.
 		q.args = append(q.args, args...)
 		q.exact[i] = exact
 	}
+	if cond := splitCondition(rel, split, splits); cond != "" {
+		sb.WriteString(sep)
+		sb.WriteString(cond)
+	}
 	if limit > 0 {
 		q.args = append(q.args, limit)
 		sb.WriteString(" LIMIT $" + strconv.Itoa(len(q.args)-1) + "::int8")
 	}
 	q.sql = sb.String()
 	return q
+}
+
+// splitCondition restricts a scan to part split of splits of a table by
+// ranges of heap blocks (ctid), which PostgreSQL 14+ reads with a TID Range
+// Scan. The ranges come from pg_class.relpages, an estimate: the last part
+// is open-ended, so rows in pages added since are still read exactly once.
+// The bounds are integers computed here, never client values.
+func splitCondition(rel *relation, split, splits int) string {
+	if splits <= 1 || !rel.heap {
+		return ""
+	}
+	bound := func(i int) int64 { return rel.pages * int64(i) / int64(splits) }
+	var conds []string
+	if split > 0 {
+		conds = append(conds, fmt.Sprintf("ctid >= '(%d,0)'::tid", bound(split)))
+	}
+	if split < splits-1 {
+		conds = append(conds, fmt.Sprintf("ctid < '(%d,0)'::tid", bound(split+1)))
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // quoteIdent quotes a PostgreSQL identifier by doubling its double quotes.

@@ -40,7 +40,7 @@ func (c *Connector) Scan(ctx context.Context, req connectors.ScanRequest) (*conn
 	if err != nil {
 		return nil, err
 	}
-	q := buildSelect(cfg.schema, rel, cols, req.Filters, colOf, req.Limit)
+	q := buildSelect(cfg.schema, rel, cols, req.Filters, colOf, req.Limit, req.Split, req.Splits)
 
 	// The scan's own context lets Release stop the query: pgx reads a
 	// result to its end on Close unless the query is cancelled.
@@ -249,7 +249,7 @@ func (c *Connector) ExplainScan(ctx context.Context, req connectors.ScanRequest)
 	if err != nil {
 		return "", err
 	}
-	return buildSelect(cfg.schema, rel, cols, req.Filters, colOf, req.Limit).sql, nil
+	return buildSelect(cfg.schema, rel, cols, req.Filters, colOf, req.Limit, req.Split, req.Splits).sql, nil
 }
 
 var _ connectors.ScanExplainer = (*Connector)(nil)

@@ -92,6 +92,8 @@ type column struct {
 type relation struct {
 	name    string
 	rows    int64 // -1 when unknown
+	pages   int64 // pg_class.relpages: an estimate, maybe stale or 0
+	heap    bool  // a plain table or materialized view: rows have a ctid
 	columns []column
 	byName  map[string]int
 }
@@ -163,7 +165,7 @@ func numericTypmod(typmod int32) (p, s int32, ok bool) {
 // catalogSQL lists the columns of the relations of a schema, in ordinal
 // order. Domains are resolved one level to their base type and typmod;
 // a domain's NOT NULL makes the column not null too.
-const catalogSQL = `SELECT c.relname, c.reltuples::float8, a.attname,
+const catalogSQL = `SELECT c.relname, c.reltuples::float8, c.relpages::int8, c.relkind::text, a.attname,
   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull),
   CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
@@ -191,7 +193,7 @@ func (c *Connector) Tables(ctx context.Context) ([]connectors.Table, error) {
 	}
 	out := make([]connectors.Table, len(rels))
 	for i, r := range rels {
-		out[i] = connectors.Table{Name: r.name, Schema: r.schema(), RowCount: r.rows}
+		out[i] = connectors.Table{Name: r.name, Schema: r.schema(), RowCount: r.rows, Splittable: r.heap}
 	}
 	return out, nil
 }
@@ -241,17 +243,19 @@ func queryRelations(ctx context.Context, cfg *config, pool querier, sql string, 
 	)
 	for rows.Next() {
 		var (
-			relName, attName string
-			reltuples        float64
-			notNull, determ  bool
-			typOID           uint32
-			typmod           int32
+			relName, attName, relKind string
+			reltuples                 float64
+			relPages                  int64
+			notNull, determ           bool
+			typOID                    uint32
+			typmod                    int32
 		)
-		if err := rows.Scan(&relName, &reltuples, &attName, &notNull, &typOID, &typmod, &determ); err != nil {
+		if err := rows.Scan(&relName, &reltuples, &relPages, &relKind, &attName, &notNull, &typOID, &typmod, &determ); err != nil {
 			return nil, cfg.classify(ctx, "read catalog", err)
 		}
 		if cur == nil || cur.name != relName {
-			cur = &relation{name: relName, rows: rowEstimate(reltuples), byName: map[string]int{}}
+			cur = &relation{name: relName, rows: rowEstimate(reltuples), pages: relPages,
+				heap: relKind == "r" || relKind == "m", byName: map[string]int{}}
 			rels = append(rels, cur)
 		}
 		k, typ := mapType(typOID, typmod)

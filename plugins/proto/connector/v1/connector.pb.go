@@ -572,7 +572,9 @@ type Table struct {
 	RowCount int64 `protobuf:"varint,3,opt,name=row_count,json=rowCount,proto3" json:"row_count,omitempty"`
 	// location, when set, says the table is a file the engine can read itself
 	// (added in 1.1; older hosts ignore it and scan).
-	Location      *Location `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
+	Location *Location `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
+	// splittable: Scan honours ScanRequest.split/splits (added in 1.1).
+	Splittable    bool `protobuf:"varint,5,opt,name=splittable,proto3" json:"splittable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -633,6 +635,13 @@ func (x *Table) GetLocation() *Location {
 		return x.Location
 	}
 	return nil
+}
+
+func (x *Table) GetSplittable() bool {
+	if x != nil {
+		return x.Splittable
+	}
+	return false
 }
 
 // Location is a file in a format the engine reads natively.
@@ -698,7 +707,11 @@ type ScanRequest struct {
 	// filters are ANDed together.
 	Filters []*Filter `protobuf:"bytes,3,rep,name=filters,proto3" json:"filters,omitempty"`
 	// limit is the number of rows wanted; 0 means no limit.
-	Limit         int64 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit int64 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// split/splits ask for one of several disjoint parts of the table
+	// (added in 1.1); only sent for tables the plugin marked splittable.
+	Split         int32 `protobuf:"varint,5,opt,name=split,proto3" json:"split,omitempty"`
+	Splits        int32 `protobuf:"varint,6,opt,name=splits,proto3" json:"splits,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -757,6 +770,20 @@ func (x *ScanRequest) GetFilters() []*Filter {
 func (x *ScanRequest) GetLimit() int64 {
 	if x != nil {
 		return x.Limit
+	}
+	return 0
+}
+
+func (x *ScanRequest) GetSplit() int32 {
+	if x != nil {
+		return x.Split
+	}
+	return 0
+}
+
+func (x *ScanRequest) GetSplits() int32 {
+	if x != nil {
+		return x.Splits
 	}
 	return 0
 }
@@ -1193,20 +1220,25 @@ const file_connector_v1_connector_proto_rawDesc = "" +
 	"\x11ConfigureResponse\"\x13\n" +
 	"\x11ListTablesRequest\"K\n" +
 	"\x12ListTablesResponse\x125\n" +
-	"\x06tables\x18\x01 \x03(\v2\x1d.tributary.connector.v1.TableR\x06tables\"\x99\x01\n" +
+	"\x06tables\x18\x01 \x03(\v2\x1d.tributary.connector.v1.TableR\x06tables\"\xb9\x01\n" +
 	"\x05Table\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\x12\x1b\n" +
 	"\trow_count\x18\x03 \x01(\x03R\browCount\x12<\n" +
-	"\blocation\x18\x04 \x01(\v2 .tributary.connector.v1.LocationR\blocation\"6\n" +
+	"\blocation\x18\x04 \x01(\v2 .tributary.connector.v1.LocationR\blocation\x12\x1e\n" +
+	"\n" +
+	"splittable\x18\x05 \x01(\bR\n" +
+	"splittable\"6\n" +
 	"\bLocation\x12\x16\n" +
 	"\x06format\x18\x01 \x01(\tR\x06format\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"\x8d\x01\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xbb\x01\n" +
 	"\vScanRequest\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12\x18\n" +
 	"\acolumns\x18\x02 \x03(\tR\acolumns\x128\n" +
 	"\afilters\x18\x03 \x03(\v2\x1e.tributary.connector.v1.FilterR\afilters\x12\x14\n" +
-	"\x05limit\x18\x04 \x01(\x03R\x05limit\"\x83\x01\n" +
+	"\x05limit\x18\x04 \x01(\x03R\x05limit\x12\x14\n" +
+	"\x05split\x18\x05 \x01(\x05R\x05split\x12\x16\n" +
+	"\x06splits\x18\x06 \x01(\x05R\x06splits\"\x83\x01\n" +
 	"\x06Filter\x12\x16\n" +
 	"\x06column\x18\x01 \x01(\tR\x06column\x12*\n" +
 	"\x02op\x18\x02 \x01(\x0e2\x1a.tributary.connector.v1.OpR\x02op\x125\n" +
