@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,4 +92,41 @@ databases:
 	mysqlErr(t, err, 1044, "42000")
 	denied := g.open(t, "shopper", "pw", "demo")
 	mysqlErr(t, denied.Ping(), 1044, "42000")
+}
+
+// The admin address serves health and Prometheus metrics.
+func TestAdminEndpoint(t *testing.T) {
+	admin := freePort(t)
+	demo, _ := filepath.Abs(demoDir)
+	g := start(t, fmt.Sprintf("admin: %s\nusers: [{name: root}]\nsources:\n  demo: {connector: files, options: {root: %q}}\n", admin, demo))
+	db := g.open(t, "root", "", "demo")
+	collect(t, db, "SELECT COUNT(*) FROM customers")
+	db.Exec("SELECT * FROM nope")
+	get := func(path string) string {
+		resp, err := http.Get("http://" + admin + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		return string(b)
+	}
+	if got := get("/healthz"); got != "ok\n" {
+		t.Fatalf("/healthz = %q", got)
+	}
+	m := get("/metrics")
+	for _, want := range []string{
+		`tributary_statements_total{code="0",kind="select"} 1`,
+		`tributary_statements_total{code="1146",kind="select"} 1`,
+		`tributary_source_scans_total{source="demo"} 1`,
+		"tributary_statement_duration_seconds_bucket",
+		"process_resident_memory_bytes",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/pingcap/tidb/pkg/parser/ast"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tributary-sql/tributary/catalog"
 	"github.com/tributary-sql/tributary/connectors"
@@ -32,6 +34,7 @@ type Gateway struct {
 	version string
 	log     *slog.Logger
 	killer  Killer
+	metrics *metrics
 }
 
 // Killer ends statements and connections for KILL; the server is one.
@@ -61,13 +64,15 @@ type Options struct {
 	// MaxSplits is how many parallel scans a large splittable table may be
 	// read with (planner.Planner.MaxSplits).
 	MaxSplits int
+	// Metrics, when set, receives the gateway's Prometheus series.
+	Metrics prometheus.Registerer
 }
 
 // NewWithOptions is New with options.
 func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
 	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
 		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
-		users: map[string]catalog.UserConfig{}, version: version, log: log}
+		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics)}
 	for _, u := range users {
 		g.users[u.Name] = u
 	}
@@ -87,7 +92,30 @@ func (g *Gateway) Execute(ctx context.Context, s *server.Session, query string, 
 	default:
 		return sqlerr.New(sqlerr.Unsupported, "multiple statements in one query are not supported yet")
 	}
-	return g.statement(ctx, s, stmts[0], w)
+	start := time.Now()
+	err = g.statement(ctx, s, stmts[0], w)
+	g.metrics.statement(statementKind(stmts[0]), start, err)
+	return err
+}
+
+// statementKind labels a statement for metrics: a handful of values, never
+// text from the client.
+func statementKind(stmt ast.StmtNode) string {
+	switch stmt.(type) {
+	case *ast.SelectStmt, *ast.SetOprStmt:
+		return "select"
+	case *ast.ShowStmt:
+		return "show"
+	case *ast.ExplainStmt:
+		return "explain"
+	case *ast.SetStmt:
+		return "set"
+	case *ast.UseStmt:
+		return "use"
+	case *ast.KillStmt:
+		return "kill"
+	}
+	return "other"
 }
 
 func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.StmtNode, w server.ResultWriter) error {
@@ -155,7 +183,7 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	if err != nil {
 		return err
 	}
-	rows, err := g.engine.Query(g.visible(ctx, s), p.SQL, inputs(p))
+	rows, err := g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
 	if err != nil {
 		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return err
@@ -182,21 +210,22 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 }
 
 // inputs are the engine's view of a plan's scans.
-func inputs(p *planner.Plan) []engine.Input {
+func (g *Gateway) inputs(p *planner.Plan) []engine.Input {
 	var in []engine.Input
 	for _, sc := range p.Scans {
 		if sc.Direct == nil {
-			in = append(in, engine.Input{View: sc.View, Open: openScan(sc)})
+			in = append(in, engine.Input{View: sc.View, Open: g.openScan(sc)})
 		}
 	}
 	return in
 }
 
 // openScan starts a scan at its source when DuckDB is about to read it.
-func openScan(sc *planner.Scan) func(ctx context.Context) (array.RecordReader, error) {
+func (g *Gateway) openScan(sc *planner.Scan) func(ctx context.Context) (array.RecordReader, error) {
 	return func(ctx context.Context) (array.RecordReader, error) {
 		src := sc.Table.Source
 		res, err := src.Connector.Scan(ctx, sc.Request)
+		g.metrics.scan(src.Name, err)
 		if err != nil {
 			return nil, catalog.SourceError(src.Name, err)
 		}

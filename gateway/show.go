@@ -184,7 +184,7 @@ func (g *Gateway) viewFields(ctx context.Context, s *server.Session, db, view st
 	if err != nil {
 		return nil, err
 	}
-	rows, err := g.engine.Query(ctx, p.SQL, inputs(p))
+	rows, err := g.engine.Query(ctx, p.SQL, g.inputs(p))
 	if err != nil {
 		return nil, err
 	}

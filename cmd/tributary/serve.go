@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/tributary-sql/tributary/catalog"
 	"github.com/tributary-sql/tributary/connectors"
 	"github.com/tributary-sql/tributary/engine"
@@ -93,7 +97,10 @@ func serve(args []string) error {
 	if splits == 0 {
 		splits = runtime.NumCPU()
 	}
-	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log, gateway.Options{Pushdown: cfg.PushdownEnabled(), MaxSplits: splits})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log,
+		gateway.Options{Pushdown: cfg.PushdownEnabled(), MaxSplits: splits, Metrics: reg})
 	srv, err := server.New(server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}, gw)
 	if err != nil {
 		return err
@@ -106,7 +113,7 @@ func serve(args []string) error {
 	log.Info("tributary listening", "mysql", ln.Addr().String(), "version", version, "databases", cat.Databases())
 
 	if cfg.Admin != "" {
-		go serveAdmin(cfg.Admin, log)
+		go serveAdmin(cfg.Admin, reg, log)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -158,11 +165,15 @@ func refuseOpenRoot(cfg *catalog.Config) error {
 	return nil
 }
 
-func serveAdmin(addr string, log *slog.Logger) {
+// serveAdmin serves /healthz and /readyz (the process is up and serving:
+// sources are checked per query, one down source does not make the gateway
+// unready) and Prometheus /metrics.
+func serveAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) {
 	mux := http.NewServeMux()
 	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
 	mux.HandleFunc("/healthz", ok)
 	mux.HandleFunc("/readyz", ok)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {
 		log.Error("admin server stopped", "err", err)
