@@ -178,3 +178,31 @@ func TestKillReachesSource(t *testing.T) {
 		}
 	}
 }
+
+// More scans of one source than its connection pool holds: scans open only
+// when DuckDB reads them, so a query never waits for a connection held by
+// a scan nobody is reading yet.
+func TestMoreScansThanConnections(t *testing.T) {
+	pgDSN := testdb.Postgres(t)
+	pg, err := sql.Open("pgx", pgDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	mustExec(t, pg, "DROP TABLE IF EXISTS few")
+	// Wide enough that a scan cannot finish into gRPC's and the sockets'
+	// buffers: it holds its connection until someone reads it.
+	mustExec(t, pg, "CREATE TABLE few AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 200000) g")
+	g := start(t, fmt.Sprintf("users: [{name: root}]\nsources:\n  sales: {connector: postgres, options: {dsn: %q, pool_size: 1, batch_rows: 1024}}\n", pgDSN))
+	db := g.open(t, "root", "", "sales")
+	ctx := ctxTimeout(t, 60*time.Second)
+	for q, want := range map[string]string{
+		"SELECT COUNT(*) FROM few a JOIN few b ON a.id = b.id JOIN few c ON c.pad = b.pad AND c.id = b.id": "200000",
+		"SELECT COUNT(pad) FROM (SELECT pad FROM few UNION ALL SELECT pad FROM few UNION ALL SELECT pad FROM few) u": "600000",
+	} {
+		var got string
+		if err := db.QueryRowContext(ctx, q).Scan(&got); err != nil || got != want {
+			t.Fatalf("%s = %s, %v; want %s", q, got, err, want)
+		}
+	}
+}

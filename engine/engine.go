@@ -168,10 +168,17 @@ func (e *Engine) Close() error {
 }
 
 // Input is one table reference of a query: a view the SQL names, and how to
-// open the scan that feeds it. Open is called once, when Query starts.
+// open the scan that feeds it.
 type Input struct {
 	View string
 	Open func(ctx context.Context) (array.RecordReader, error)
+	// Schema, when set, is the schema Open's reader will have: the scan is
+	// then opened only when DuckDB first reads it, not when the query
+	// starts. Without it Open is called when Query starts. Lazy opening
+	// matters: a source's connection pool is bounded, and a query whose
+	// scans were all opened up front, before DuckDB reads any, could wait
+	// forever for a connection held by a scan nobody is reading yet.
+	Schema *arrow.Schema
 }
 
 // Column is one result column.
@@ -269,9 +276,14 @@ func (r *Rows) watch() {
 
 func (r *Rows) register(inputs []Input) error {
 	for _, in := range inputs {
-		rd, err := in.Open(r.ctx)
-		if err != nil {
-			return err
+		var rd array.RecordReader
+		if in.Schema != nil {
+			rd = newLazyReader(r.ctx, in.Schema, in.Open)
+		} else {
+			var err error
+			if rd, err = in.Open(r.ctx); err != nil {
+				return err
+			}
 		}
 		r.scans = append(r.scans, rd)
 		stream := C.calloc(1, C.size_t(unsafe.Sizeof(cdata.CArrowArrayStream{})))

@@ -334,3 +334,39 @@ func writeParquet(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// With a known schema a scan opens only when DuckDB reads it; a scan that
+// then turns out to have other types fails the query instead of being
+// misread.
+func TestLazyInputs(t *testing.T) {
+	e := open(t)
+	opened := 0
+	counting := func(inner func(context.Context) (array.RecordReader, error)) func(context.Context) (array.RecordReader, error) {
+		return func(ctx context.Context) (array.RecordReader, error) {
+			opened++
+			return inner(ctx)
+		}
+	}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	rows, err := e.Query(context.Background(), `SELECT COUNT(*) FROM "s0"`, []Input{
+		{View: "s0", Open: counting(numbers(10, 5, 0)), Schema: schema},
+		{View: "s1", Open: counting(numbers(10, 5, 0)), Schema: schema}, // never read
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opened != 0 {
+		t.Fatalf("%d scans opened before DuckDB read any", opened)
+	}
+	for rows.Next() {
+	}
+	rows.Close()
+	if opened != 1 {
+		t.Fatalf("%d scans opened, want only the one read", opened)
+	}
+	wrong := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.BinaryTypes.String}}, nil)
+	_, err = queryAll(t, e, `SELECT * FROM "s0"`, Input{View: "s0", Open: numbers(10, 5, 0), Schema: wrong})
+	if err == nil || !strings.Contains(err.Error(), "expected") {
+		t.Fatalf("type mismatch: %v", err)
+	}
+}

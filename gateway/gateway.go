@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/prometheus/client_golang/prometheus"
@@ -214,10 +215,29 @@ func (g *Gateway) inputs(p *planner.Plan) []engine.Input {
 	var in []engine.Input
 	for _, sc := range p.Scans {
 		if sc.Direct == nil {
-			in = append(in, engine.Input{View: sc.View, Open: g.openScan(sc)})
+			in = append(in, engine.Input{View: sc.View, Open: g.openScan(sc), Schema: scanSchema(sc)})
 		}
 	}
 	return in
+}
+
+// scanSchema is the schema a scan returns: the requested columns of the
+// table, in order. Knowing it lets the engine open the scan only when
+// DuckDB first reads it.
+func scanSchema(sc *planner.Scan) *arrow.Schema {
+	full := sc.Table.Schema()
+	if len(sc.Request.Columns) == 0 {
+		return full
+	}
+	fields := make([]arrow.Field, 0, len(sc.Request.Columns))
+	for _, name := range sc.Request.Columns {
+		idx := full.FieldIndices(name)
+		if len(idx) != 1 {
+			return nil // let the scan say what it returns
+		}
+		fields = append(fields, full.Field(idx[0]))
+	}
+	return arrow.NewSchema(fields, nil)
 }
 
 // openScan starts a scan at its source when DuckDB is about to read it.

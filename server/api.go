@@ -72,7 +72,29 @@ type Executor interface {
 	// FieldList answers COM_FIELD_LIST (deprecated, used by old clients for
 	// completion).
 	FieldList(ctx context.Context, s *Session, table, wildcard string) ([]Column, error)
+	// Prepare answers COM_STMT_PREPARE: it checks query and reports how
+	// many parameter markers (?) it has and, when known before execution,
+	// its result columns (nil: the client learns them from each execution).
+	Prepare(ctx context.Context, s *Session, query string) (params int, cols []Column, err error)
+	// ExecutePrepared runs a prepared query with one value per parameter
+	// marker, in text order, like Execute (rows are sent to the client in
+	// the binary row format, but the Executor writes the same values). The
+	// args are the client's values decoded from the binary protocol: nil,
+	// int64, uint64, float32, float64, string, []byte, Decimal, Date,
+	// time.Time (DATETIME/TIMESTAMP) or time.Duration (TIME). They are data:
+	// an Executor must never splice them into SQL text unescaped.
+	ExecutePrepared(ctx context.Context, s *Session, query string, args []any, w ResultWriter) error
 }
+
+// Decimal is a DECIMAL parameter value in the client's text form
+// ("-12.50"); it has not been validated.
+type Decimal string
+
+func (d Decimal) String() string { return string(d) }
+
+// Date is a DATE parameter value: the date of Time, whose clock is
+// midnight UTC.
+type Date struct{ time.Time }
 
 // User is an account that may log in. Password "" means no password.
 type User struct{ Name, Password string }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,9 @@ type conn struct {
 	rowBuf []byte
 
 	pendingDB string // database named in the handshake, used once logged in
+
+	stmts      map[uint32]*stmt // prepared statements by id
+	lastStmtID uint32
 
 	mu          sync.Mutex
 	state       connState
@@ -257,14 +261,33 @@ func (c *conn) dispatch(data []byte) any {
 		return c.fieldList(arg)
 	case mysql.COM_RESET_CONNECTION:
 		c.sess.Vars = map[string]any{}
+		c.stmts = nil
 		return nil
 	case mysql.COM_SET_OPTION:
 		// Multi-statement on/off: the Executor sees the whole text either way.
 		return c.writeEOF()
-	case mysql.COM_STMT_CLOSE, mysql.COM_STMT_SEND_LONG_DATA:
-		return noReply{} // the protocol has no response for these
-	case mysql.COM_STMT_PREPARE, mysql.COM_STMT_EXECUTE, mysql.COM_STMT_RESET, mysql.COM_STMT_FETCH:
-		return toMySQLError(sqlerr.New(sqlerr.Unsupported, "prepared statements are not supported yet"))
+	case mysql.COM_STMT_PREPARE:
+		return c.prepare(string(arg))
+	case mysql.COM_STMT_EXECUTE:
+		return c.execute(arg)
+	case mysql.COM_STMT_SEND_LONG_DATA:
+		c.sendLongData(arg)
+		return noReply{} // the protocol has no response
+	case mysql.COM_STMT_CLOSE:
+		if len(arg) >= 4 {
+			delete(c.stmts, binary.LittleEndian.Uint32(arg))
+		}
+		return noReply{} // the protocol has no response
+	case mysql.COM_STMT_RESET:
+		st, reply := c.stmtByID(arg, "mysqld_stmt_reset")
+		if st == nil {
+			return reply
+		}
+		st.resetLongData()
+		return nil
+	case mysql.COM_STMT_FETCH:
+		// Cursors are never opened (see stmt.bind), so there is nothing to fetch.
+		return toMySQLError(sqlerr.New(sqlerr.Unsupported, "cursors (COM_STMT_FETCH) are not supported"))
 	}
 	return toMySQLError(sqlerr.New(sqlerr.UnknownCommand, "Unknown command %d", cmd))
 }

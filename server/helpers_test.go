@@ -33,7 +33,8 @@ import (
 //	set …               no rows (OK)
 type testExecutor struct {
 	mu        sync.Mutex
-	cancelled int // sleep statements that saw ctx cancelled
+	cancelled int   // sleep statements that saw ctx cancelled
+	lastArgs  []any // arguments of the last ExecutePrepared
 	sleeping  chan struct{}
 }
 

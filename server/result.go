@@ -37,6 +37,7 @@ type resultWriter struct {
 	cols   []Column
 	fields []*mysql.Field // non-nil once Columns succeeded
 	buf    []byte         // reused packet buffer; first 4 bytes are the header
+	binary bool           // rows in the binary protocol (COM_STMT_EXECUTE)
 }
 
 func newResultWriter(pw packetWriter, status uint16, buf []byte) *resultWriter {
@@ -75,6 +76,14 @@ func (w *resultWriter) Row(values []any) error {
 	}
 	if len(values) != len(w.cols) {
 		return sqlerr.New(sqlerr.Internal, "result row has %d values for %d columns", len(values), len(w.cols))
+	}
+	if w.binary {
+		b, err := appendBinaryRow(append(w.buf[:0], 0, 0, 0, 0), w.cols, values)
+		if err != nil {
+			return err
+		}
+		w.buf = b
+		return w.pw.WritePacket(b)
 	}
 	b := append(w.buf[:0], 0, 0, 0, 0)
 	for i, v := range values {

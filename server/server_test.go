@@ -221,9 +221,9 @@ func TestErrors(t *testing.T) {
 	if _, err := db.Exec("set x = 1"); err != nil {
 		t.Errorf("set: %v", err)
 	}
-	_, err = db.Exec("select ?", 1) // prepared statement
-	if me := mysqlErr(t, err); me.Number != 1235 {
-		t.Errorf("prepare: %v", err)
+	_, err = db.Exec("panic ?", 1) // a prepared statement
+	if me := mysqlErr(t, err); me.Number != 1105 {
+		t.Errorf("prepared panic: %v", err)
 	}
 	var s string
 	if err := db.QueryRow("select db").Scan(&s); err != nil {

@@ -119,6 +119,8 @@ func FuzzCommandPacket(f *testing.F) {
 		nil, {0}, {mysql.COM_QUERY}, append([]byte{mysql.COM_QUERY}, "select types"...),
 		{mysql.COM_FIELD_LIST}, {mysql.COM_FIELD_LIST, 't'}, {mysql.COM_INIT_DB},
 		{mysql.COM_STMT_PREPARE, 's'}, {mysql.COM_STMT_EXECUTE, 1, 0, 0, 0}, {mysql.COM_STMT_CLOSE, 1, 0, 0, 0},
+		{mysql.COM_STMT_PREPARE, 'e', 'c', 'h', 'o', ' ', '?'}, {mysql.COM_STMT_SEND_LONG_DATA, 1, 0, 0, 0, 0, 0, 'x'},
+		{mysql.COM_STMT_RESET, 1, 0, 0, 0}, {mysql.COM_STMT_FETCH, 1, 0, 0, 0, 1, 0, 0, 0},
 		{mysql.COM_BINLOG_DUMP_GTID, 0xff}, {mysql.COM_REGISTER_SLAVE}, {mysql.COM_SET_OPTION, 0, 0},
 		{mysql.COM_QUIT}, {0xff, 0xff, 0xff}, append([]byte{mysql.COM_QUERY}, "panic"...),
 	} {
