@@ -197,7 +197,7 @@ func TestMoreScansThanConnections(t *testing.T) {
 	db := g.open(t, "root", "", "sales")
 	ctx := ctxTimeout(t, 60*time.Second)
 	for q, want := range map[string]string{
-		"SELECT COUNT(*) FROM few a JOIN few b ON a.id = b.id JOIN few c ON c.pad = b.pad AND c.id = b.id": "200000",
+		"SELECT COUNT(*) FROM few a JOIN few b ON a.id = b.id JOIN few c ON c.pad = b.pad AND c.id = b.id":           "200000",
 		"SELECT COUNT(pad) FROM (SELECT pad FROM few UNION ALL SELECT pad FROM few UNION ALL SELECT pad FROM few) u": "600000",
 	} {
 		var got string
