@@ -13,7 +13,7 @@ func runCLI(t *testing.T, srv *Server, args ...string) (string, error) {
 	t.Helper()
 	bin, err := exec.LookPath("mysql")
 	if err != nil {
-		t.Skip("mysql client not installed")
+		t.Fatal("the mysql client is required (Debian package mariadb-client; scripts/test.sh installs it)")
 	}
 	_, port, _ := net.SplitHostPort(srv.Addr().String())
 	base := []string{"--no-defaults", "-h127.0.0.1", "-P" + port, "--skip-ssl", "--batch"}

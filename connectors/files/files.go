@@ -14,7 +14,6 @@ package files
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -102,7 +101,7 @@ func decodeOptions(options map[string]any) (*config, error) {
 			}
 			cfg.root = s
 		case "batch_rows":
-			n, err := toInt(v)
+			n, err := connectors.IntOption(v)
 			if err != nil {
 				return nil, optionError("batch_rows", "%v", err)
 			}
@@ -135,37 +134,6 @@ func decodeOptions(options map[string]any) (*config, error) {
 
 func optionError(key, format string, args ...any) error {
 	return fmt.Errorf("files: option %q: %s: %w", key, fmt.Sprintf(format, args...), connectors.ErrInvalidOptions)
-}
-
-// toInt accepts the number types YAML and JSON decoders produce.
-func toInt(v any) (int64, error) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), nil
-	case int32:
-		return int64(n), nil
-	case int64:
-		return n, nil
-	case uint:
-		return uintToInt(uint64(n))
-	case uint32:
-		return int64(n), nil
-	case uint64:
-		return uintToInt(n)
-	case float64:
-		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-			return 0, fmt.Errorf("must be a whole number, got %v", n)
-		}
-		return int64(n), nil
-	}
-	return 0, fmt.Errorf("must be a number, got %T", v)
-}
-
-func uintToInt(n uint64) (int64, error) {
-	if n > math.MaxInt64 {
-		return 0, fmt.Errorf("%d is too large", n)
-	}
-	return int64(n), nil
 }
 
 func (c *Connector) config() (*config, error) {

@@ -21,7 +21,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"sort"
 	"strings"
@@ -215,7 +214,7 @@ func (o *options) set(key string, v any) error {
 		}
 		o.database = s
 	case "pool_size":
-		n, err := toInt(v)
+		n, err := connectors.IntOption(v)
 		if err == nil && (n < 1 || n > maxPoolSize) {
 			err = fmt.Errorf("must be between 1 and %d, got %d", maxPoolSize, n)
 		}
@@ -224,7 +223,7 @@ func (o *options) set(key string, v any) error {
 		}
 		o.poolSize = int(n)
 	case "batch_rows":
-		n, err := toInt(v)
+		n, err := connectors.IntOption(v)
 		if err == nil && (n < 1 || n > maxBatchRows) {
 			err = fmt.Errorf("must be between 1 and %d, got %d", maxBatchRows, n)
 		}
@@ -287,37 +286,6 @@ func (o *options) open() (*config, error) {
 
 func optionError(key, format string, args ...any) error {
 	return fmt.Errorf("mysql: option %q: %s: %w", key, fmt.Sprintf(format, args...), connectors.ErrInvalidOptions)
-}
-
-// toInt accepts the number types YAML and JSON decoders produce.
-func toInt(v any) (int64, error) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), nil
-	case int32:
-		return int64(n), nil
-	case int64:
-		return n, nil
-	case uint:
-		return uintToInt(uint64(n))
-	case uint32:
-		return int64(n), nil
-	case uint64:
-		return uintToInt(n)
-	case float64:
-		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-			return 0, fmt.Errorf("must be a whole number, got %v", n)
-		}
-		return int64(n), nil
-	}
-	return 0, fmt.Errorf("must be a number, got %T", v)
-}
-
-func uintToInt(n uint64) (int64, error) {
-	if n > math.MaxInt64 {
-		return 0, fmt.Errorf("%d is too large", n)
-	}
-	return int64(n), nil
 }
 
 // sessionConnector prepares every new server connection: UTC session time

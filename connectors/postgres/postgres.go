@@ -136,7 +136,7 @@ func decodeOptions(options map[string]any) (*config, error) {
 			}
 			cfg.schema = s
 		case "pool_size":
-			n, err := toInt(v)
+			n, err := connectors.IntOption(v)
 			if err != nil {
 				return nil, optionError("pool_size", "%v", err)
 			}
@@ -155,7 +155,7 @@ func decodeOptions(options map[string]any) (*config, error) {
 			}
 			timeout = d
 		case "batch_rows":
-			n, err := toInt(v)
+			n, err := connectors.IntOption(v)
 			if err != nil {
 				return nil, optionError("batch_rows", "%v", err)
 			}
@@ -212,37 +212,6 @@ func redactDSN(msg, dsn string) string {
 	}
 	msg = strings.ReplaceAll(msg, dsn, "(dsn)")
 	return msg
-}
-
-// toInt accepts the number types YAML and JSON decoders produce.
-func toInt(v any) (int64, error) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), nil
-	case int32:
-		return int64(n), nil
-	case int64:
-		return n, nil
-	case uint:
-		return uintToInt(uint64(n))
-	case uint32:
-		return int64(n), nil
-	case uint64:
-		return uintToInt(n)
-	case float64:
-		if n != math.Trunc(n) || math.Abs(n) > 1<<53 {
-			return 0, fmt.Errorf("must be a whole number, got %v", n)
-		}
-		return int64(n), nil
-	}
-	return 0, fmt.Errorf("must be a number, got %T", v)
-}
-
-func uintToInt(n uint64) (int64, error) {
-	if n > math.MaxInt64 {
-		return 0, fmt.Errorf("%d is too large", n)
-	}
-	return int64(n), nil
 }
 
 // connect returns the configuration and the pool, creating the pool on
