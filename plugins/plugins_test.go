@@ -414,11 +414,14 @@ func TestPanic(t *testing.T) {
 		t.Errorf("Scan of panic_scan: %v", err)
 	}
 
+	// The SDK reads the connector while it sends, so the panic in Next may
+	// come before the scan's header (an error from Scan) or after it (an
+	// error from the reader): either way that call fails, nothing else.
+	var recs []arrow.RecordBatch
 	scan, err := s.Scan(ctx, connectors.ScanRequest{Table: "panic_next"})
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		recs, err = readAll(t, scan)
 	}
-	recs, err := readAll(t, scan)
 	if err == nil || !strings.Contains(err.Error(), "boom in Next") || errors.Is(err, connectors.ErrUnavailable) {
 		t.Errorf("reading panic_next: %d rows, err %v", rows(recs), err)
 	}
