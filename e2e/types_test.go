@@ -102,10 +102,8 @@ func TestTypesMariaDB(t *testing.T) {
 	defer my.Close()
 	mustExec(t, my, "DROP DATABASE IF EXISTS typesdb")
 	mustExec(t, my, "CREATE DATABASE typesdb CHARACTER SET utf8mb4")
-	mustExec(t, my, "USE typesdb")
-	my.SetMaxOpenConns(1) // keep the USE
 	g := start(t, fmt.Sprintf("users: [{name: root}]\nsources:\n  my: {connector: mysql, options: {dsn: %q}}\n", testdb.MariaDB(t)+"typesdb"))
-	checkRoundTrip(t, my, "CREATE TABLE types (%s)", "INSERT INTO types VALUES (%s)",
+	checkRoundTrip(t, my, "CREATE TABLE typesdb.types (%s)", "INSERT INTO typesdb.types VALUES (%s)",
 		func(s string) string { return "`" + s + "`" }, []typeCase{
 			{"tinyint", "-128", "TINYINT", "-128"},
 			{"tinyint unsigned", "255", "UNSIGNED TINYINT", "255"},
