@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tributary-sql/tributary/catalog"
 	"github.com/tributary-sql/tributary/connectors"
@@ -197,5 +199,24 @@ func TestInformationSchema(t *testing.T) {
 	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMA%'")
 	if err != nil || fmt.Sprint(w.rows) != "[[SCHEMATA]]" {
 		t.Errorf("SHOW TABLES in information_schema: %v, %v", w.rows, err)
+	}
+}
+
+// Statements are counted by kind and MySQL code, prepared ones too.
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	base := newGateway(t)
+	g := NewWithOptions(base.cat, base.engine, nil, "8.0.36-test", base.log, Options{Pushdown: true, Metrics: reg})
+	s := newSession()
+	run(t, g, s, "SELECT 1")
+	run(t, g, s, "SELECT * FROM demo.nope")
+	if err := g.ExecutePrepared(context.Background(), s, "SELECT ? + 1", []any{int64(41)}, &capture{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(g.metrics.statements.WithLabelValues("select", "0")); got != 2 {
+		t.Errorf("successful selects = %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(g.metrics.statements.WithLabelValues("select", "1146")); got != 1 {
+		t.Errorf("selects failing with 1146 = %v, want 1", got)
 	}
 }

@@ -66,7 +66,10 @@ func (g *Gateway) ExecutePrepared(ctx context.Context, s *server.Session, query 
 	if !ok {
 		return sqlerr.New(sqlerr.Internal, "internal error: binding parameters changed the statement to %T", node)
 	}
-	return g.statement(ctx, s, stmt, w)
+	start := time.Now()
+	err = g.statement(ctx, s, stmt, w)
+	g.metrics.statement(statementKind(stmt), start, err)
+	return err
 }
 
 // parsePrepared parses a prepared statement's text, which must hold one
