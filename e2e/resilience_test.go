@@ -4,82 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tributary-sql/tributary/internal/testdb"
 )
 
-// proxy forwards a fixed local port to a target and can be taken down
-// (listener and every connection closed) and brought back: a source that
-// goes away and returns.
-type proxy struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{addr: freePort(t), target: target}
-	p.up(t)
-	t.Cleanup(p.down)
-	return p
-}
-
-func (p *proxy) up(t *testing.T) {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
 // A source that goes down: its queries fail with 1429 naming it, other
 // sources keep answering, and it works again by itself when it returns.
 func TestSourceDownAndBack(t *testing.T) {
 	pgDSN := testdb.Postgres(t)
 	hostPort := pgDSN[strings.Index(pgDSN, "@")+1 : strings.LastIndex(pgDSN, "/")]
-	px := newProxy(t, hostPort)
-	viaProxy := strings.Replace(pgDSN, hostPort, px.addr, 1)
+	px := testdb.NewProxy(t, hostPort)
+	viaProxy := strings.Replace(pgDSN, hostPort, px.Addr, 1)
 	pg, err := sql.Open("pgx", pgDSN)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +42,7 @@ sources:
 	if n, err := count(); err != nil || n != "100" {
 		t.Fatalf("before: %s, %v", n, err)
 	}
-	px.down()
+	px.Down()
 	_, err = count()
 	mysqlErr(t, err, 1429, "HY000")
 	if !strings.Contains(err.Error(), `"sales"`) {
@@ -112,7 +51,7 @@ sources:
 	if got := collect(t, db, "SELECT COUNT(*) FROM demo.orders"); got[0][0] != "20000" {
 		t.Fatalf("other source: %v", got)
 	}
-	px.up(t)
+	px.Up(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		n, err := count()

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"reflect"
 	"runtime"
 	"sort"
@@ -473,17 +471,17 @@ func TestUnavailable(t *testing.T) {
 	})
 
 	t.Run("down and back", func(t *testing.T) {
-		p := startProxy(t, addr)
-		c := newTestConnector(t, map[string]any{"dsn": "tributary:tributary@tcp(" + p.addr + ")/?timeout=2s"})
+		p := testdb.NewProxy(t, addr)
+		c := newTestConnector(t, map[string]any{"dsn": "tributary:tributary@tcp(" + p.Addr + ")/?timeout=2s"})
 		if _, err := c.Tables(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		p.stop()
+		p.Down()
 		_, err := c.Tables(context.Background())
 		checkUnavailable(t, err, "tributary:tributary")
 		_, err = c.Scan(context.Background(), connectors.ScanRequest{Table: "disco"})
 		checkUnavailable(t, err, "tributary:tributary")
-		p.start(t)
+		p.Up(t)
 		if _, err := c.Tables(context.Background()); err != nil {
 			t.Fatalf("after the server came back: %v", err)
 		}
@@ -498,66 +496,4 @@ func checkUnavailable(t *testing.T, err error, secret string) {
 	if err != nil && strings.Contains(err.Error(), secret) {
 		t.Errorf("error leaks the password: %v", err)
 	}
-}
-
-// proxy is a TCP forwarder to the server that can be stopped (listener
-// and every connection closed) and started again on the same address,
-// standing in for a server that goes down and comes back.
-type proxy struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	p := &proxy{target: target}
-	p.start(t)
-	p.addr = p.ln.Addr().String()
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *proxy) start(t *testing.T) {
-	addr := p.addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", p.target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			go func() { io.Copy(out, in); out.Close() }()
-			go func() { io.Copy(in, out); in.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"runtime"
 	"slices"
@@ -475,18 +474,17 @@ func TestUnavailable(t *testing.T) {
 // without reconfiguring.
 func TestRecovers(t *testing.T) {
 	schema, _ := newSchema(t, "CREATE TABLE t AS SELECT 1 AS x")
-	p := startProxy(t, serverAddr(t), "127.0.0.1:0")
-	dsn := strings.Replace(testdb.Postgres(t), serverAddr(t), p.addr, 1)
+	p := testdb.NewProxy(t, serverAddr(t))
+	dsn := strings.Replace(testdb.Postgres(t), serverAddr(t), p.Addr, 1)
 	c := newConnector(t, schema, map[string]any{"dsn": dsn})
 	if rows := drain(t, scan(t, c, connectors.ScanRequest{Table: "t"})); len(rows) != 1 {
 		t.Fatal(rows)
 	}
-	p.stop()
+	p.Down()
 	if _, err := c.Scan(context.Background(), connectors.ScanRequest{Table: "t"}); !errors.Is(err, connectors.ErrUnavailable) {
 		t.Fatalf("server gone: %v", err)
 	}
-	p = startProxy(t, serverAddr(t), p.addr)
-	defer p.stop()
+	p.Up(t)
 	if rows := drain(t, scan(t, c, connectors.ScanRequest{Table: "t"})); len(rows) != 1 {
 		t.Fatal(rows)
 	}
@@ -496,58 +494,6 @@ func serverAddr(t *testing.T) string {
 	dsn := testdb.Postgres(t)
 	rest := dsn[strings.Index(dsn, "@")+1:]
 	return rest[:strings.Index(rest, "/")]
-}
-
-// proxy forwards TCP connections to the server until stopped; stop closes
-// the listener and every forwarded connection, as a server crash would.
-type proxy struct {
-	addr  string
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func startProxy(t *testing.T, target, addr string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{addr: ln.Addr().String(), ln: ln}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, in, out)
-			p.mu.Unlock()
-			p.wg.Add(2)
-			go func() { defer p.wg.Done(); io.Copy(out, in); out.Close() }()
-			go func() { defer p.wg.Done(); io.Copy(in, out); in.Close() }()
-		}
-	}()
-	return p
-}
-
-func (p *proxy) stop() {
-	p.ln.Close()
-	p.mu.Lock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-	p.wg.Wait()
 }
 
 // TestConcurrentScans runs many scans at once through a small pool (run
