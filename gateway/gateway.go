@@ -6,6 +6,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -30,6 +31,9 @@ import (
 type Gateway struct {
 	cat     *catalog.Catalog
 	planner *planner.Planner
+	// scans plans without whole-query pushdown: the fallback when a
+	// source refuses a query it was sent.
+	scans   *planner.Planner
 	engine  *engine.Engine
 	users   map[string]catalog.UserConfig
 	version string
@@ -71,9 +75,13 @@ type Options struct {
 
 // NewWithOptions is New with options.
 func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
-	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
-		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
+	scans := &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
+		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}
+	g := &Gateway{cat: cat, scans: scans, engine: eng,
 		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics)}
+	whole := *scans
+	whole.Describe = g.describe
+	g.planner = &whole
 	for _, u := range users {
 		g.users[u.Name] = u
 	}
@@ -165,17 +173,40 @@ func hostOf(addr string) string {
 
 // plan plans a query and checks that the user may read every table in it.
 func (g *Gateway) plan(ctx context.Context, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
+	return g.planWith(ctx, g.planner, s, stmt)
+}
+
+func (g *Gateway) planWith(ctx context.Context, pl *planner.Planner, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
 	ctx = g.visible(ctx, s)
-	p, err := g.planner.Plan(ctx, stmt, g.options(s))
+	p, err := pl.Plan(ctx, stmt, g.options(s))
 	if err != nil {
 		return nil, err
 	}
 	for _, sc := range p.Scans {
-		if !g.allowed(s.User, sc.Table.DB) {
-			return nil, g.denied(s, sc.Table.DB)
+		tables := sc.Tables
+		if tables == nil {
+			tables = []*catalog.Table{sc.Table}
+		}
+		for _, t := range tables {
+			if !g.allowed(s.User, t.DB) {
+				return nil, g.denied(s, t.DB)
+			}
 		}
 	}
 	return p, nil
+}
+
+// describe tells the planner the types DuckDB would give sql over scans.
+func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Scan) (*arrow.Schema, error) {
+	cols, err := g.engine.Describe(ctx, sql, g.inputs(&planner.Plan{Scans: scans}))
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
 
 // query runs a SELECT and streams its rows.
@@ -184,9 +215,18 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	if err != nil {
 		return err
 	}
-	rows, err := g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
+	rows, more, err := g.start(ctx, s, p)
+	if err != nil && errors.Is(err, connectors.ErrUnsupported) && pushesQueries(p) {
+		// A source refused a query it was sent (PostgreSQL rejected a
+		// construct the printer let through): run the query the ordinary
+		// way, with scans. Nothing has reached the client yet.
+		g.log.Info("source refused a pushed-down query; running it with scans", "err", err)
+		if p, err = g.planWith(ctx, g.scans, s, stmt); err != nil {
+			return err
+		}
+		rows, more, err = g.start(ctx, s, p)
+	}
 	if err != nil {
-		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return err
 	}
 	defer rows.Close()
@@ -199,7 +239,7 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		return err
 	}
 	vals := make([]any, len(cols))
-	for rows.Next() {
+	for ; more; more = rows.Next() {
 		for i, v := range rows.Values() {
 			vals[i] = clientValue(v)
 		}
@@ -208,6 +248,32 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		}
 	}
 	return rows.Err()
+}
+
+// start runs a plan up to its first row (more=false: there is none), so
+// that a source's refusal is known before anything is sent.
+func (g *Gateway) start(ctx context.Context, s *server.Session, p *planner.Plan) (rows *engine.Rows, more bool, err error) {
+	rows, err = g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
+	if err != nil {
+		g.log.Debug("query failed", "sql", p.SQL, "err", err)
+		return nil, false, err
+	}
+	more = rows.Next()
+	if !more && rows.Err() != nil {
+		err = rows.Err()
+		rows.Close()
+		return nil, false, err
+	}
+	return rows, more, nil
+}
+
+func pushesQueries(p *planner.Plan) bool {
+	for _, sc := range p.Scans {
+		if sc.Query != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // inputs are the engine's view of a plan's scans.
@@ -225,6 +291,9 @@ func (g *Gateway) inputs(p *planner.Plan) []engine.Input {
 // table, in order. Knowing it lets the engine open the scan only when
 // DuckDB first reads it.
 func scanSchema(sc *planner.Scan) *arrow.Schema {
+	if sc.Query != nil {
+		return sc.Query.Schema
+	}
 	full := sc.Table.Schema()
 	if len(sc.Request.Columns) == 0 {
 		return full
@@ -244,7 +313,17 @@ func scanSchema(sc *planner.Scan) *arrow.Schema {
 func (g *Gateway) openScan(sc *planner.Scan) func(ctx context.Context) (array.RecordReader, error) {
 	return func(ctx context.Context) (array.RecordReader, error) {
 		src := sc.Table.Source
-		res, err := src.Connector.Scan(ctx, sc.Request)
+		var res *connectors.Scan
+		var err error
+		if sc.Query != nil {
+			q, ok := src.Connector.(connectors.Querier)
+			if !ok {
+				return nil, sqlerr.New(sqlerr.Internal, "source %s runs no queries", src.Name)
+			}
+			res, err = q.Query(ctx, *sc.Query)
+		} else {
+			res, err = src.Connector.Scan(ctx, sc.Request)
+		}
 		g.metrics.scan(src.Name, err)
 		if err != nil {
 			return nil, catalog.SourceError(src.Name, err)
@@ -277,6 +356,12 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		return err
 	}
 	for _, sc := range p.Scans {
+		if sc.Query != nil {
+			if err := w.Row([]any{"query", fmt.Sprintf("source %s as %s", sc.Table.Source.Name, sc.View), explainQuery(sc.Query)}); err != nil {
+				return err
+			}
+			continue
+		}
 		if sc.Direct != nil {
 			target := fmt.Sprintf("%s.%s (source %s, table %s)", sc.Table.DB, sc.Table.Name, sc.Table.Source.Name, sc.Table.Remote.Name)
 			if err := w.Row([]any{"read", target, "duckdb reads " + sc.Direct.Format + " file " + sc.Direct.Path}); err != nil {
@@ -392,4 +477,16 @@ func (g *Gateway) allowed(user, db string) bool {
 
 func (g *Gateway) denied(s *server.Session, db string) error {
 	return sqlerr.New(sqlerr.DatabaseAccessDenied, "Access denied for user '%s'@'%s' to database '%s'", s.User, hostOf(s.RemoteAddr), db)
+}
+
+// explainQuery shows a pushed-down query with its parameter values.
+func explainQuery(q *connectors.QueryRequest) string {
+	if len(q.Args) == 0 {
+		return q.SQL
+	}
+	args := make([]string, len(q.Args))
+	for i, a := range q.Args {
+		args[i] = fmt.Sprintf("$%d=%s", i+1, connectors.FormatValue(a))
+	}
+	return q.SQL + " -- " + strings.Join(args, ", ")
 }
