@@ -86,18 +86,56 @@ func (g *Gateway) Execute(ctx context.Context, s *server.Session, query string, 
 	if err != nil {
 		return err
 	}
-	switch len(stmts) {
-	case 0:
+	if len(stmts) == 0 {
 		return sqlerr.New(sqlerr.Syntax, "Query was empty")
-	case 1:
-	default:
-		return sqlerr.New(sqlerr.Unsupported, "multiple statements in one query are not supported yet")
 	}
-	start := time.Now()
-	err = g.statement(ctx, s, stmts[0], w)
-	g.metrics.statement(statementKind(stmts[0]), start, err)
-	return err
+	var mw server.MultiResultWriter
+	if len(stmts) > 1 {
+		var ok bool
+		mw, ok = w.(server.MultiResultWriter)
+		if !s.MultiStatements || !ok {
+			// MySQL's parser stops at the first ';' without
+			// CLIENT_MULTI_STATEMENTS, and says where.
+			return notMulti(query, stmts)
+		}
+	}
+	// Each statement runs to its end before the next starts; the first
+	// error ends the query, after the results so far (MySQL's semantics).
+	for i, stmt := range stmts {
+		start := time.Now()
+		err = g.statement(ctx, s, stmt, w)
+		g.metrics.statement(statementKind(stmt), start, err)
+		if err != nil {
+			return err
+		}
+		if i < len(stmts)-1 {
+			if err := mw.NextResult(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
+
+// notMulti is MySQL's error for a multi-statement query from a client that
+// did not enable them: a syntax error near the second statement.
+func notMulti(query string, stmts []ast.StmtNode) error {
+	pos := 0
+	if i := strings.Index(query, stmts[0].Text()); i >= 0 {
+		pos = i + len(stmts[0].Text())
+	}
+	if i := strings.Index(query[pos:], stmts[1].Text()); i >= 0 {
+		pos += i
+	}
+	rest := strings.TrimLeft(query[pos:], " \t\r\n")
+	pos = len(query) - len(rest)
+	if len(rest) > 80 {
+		rest = rest[:80]
+	}
+	return sqlerr.New(sqlerr.Syntax, "%s near '%s' at line %d", syntaxPrefix, rest, 1+strings.Count(query[:pos], "\n"))
+}
+
+const syntaxPrefix = "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use"
 
 // statementKind labels a statement for metrics: a handful of values, never
 // text from the client.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
@@ -124,8 +125,9 @@ func TestShowAndUse(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
-	if _, err := run(t, g, s, "SELECT 1; SELECT 2"); sqlerr.KindOf(err) != sqlerr.Unsupported {
-		t.Errorf("multi-statement: %v", err)
+	if _, err := run(t, g, s, "SELECT 1; SELECT 2"); sqlerr.KindOf(err) != sqlerr.Syntax ||
+		!strings.HasSuffix(err.Error(), "near 'SELECT 2' at line 1") {
+		t.Errorf("multi-statement without CLIENT_MULTI_STATEMENTS: %v", err)
 	}
 	if _, err := run(t, g, s, "   "); sqlerr.KindOf(err) != sqlerr.Syntax {
 		t.Errorf("empty query: %v", err)
@@ -218,5 +220,63 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(g.metrics.statements.WithLabelValues("select", "1146")); got != 1 {
 		t.Errorf("selects failing with 1146 = %v, want 1", got)
+	}
+}
+
+// results is a MultiResultWriter that keeps every statement's result.
+type results struct {
+	capture
+	sets []capture
+}
+
+func (r *results) NextResult() error {
+	r.sets = append(r.sets, r.capture)
+	r.capture = capture{}
+	return nil
+}
+
+func (r *results) all() []capture { return append(r.sets, r.capture) }
+
+func TestMultiStatements(t *testing.T) {
+	g := newGateway(t)
+	s := newSession()
+	s.MultiStatements = true
+	cases := []struct {
+		query string
+		want  string // each result's rows; a statement without rows is []
+		kind  sqlerr.Kind
+	}{
+		{query: "SELECT 1; SELECT 'a;b' AS x", want: "[[[1]] [[a;b]]]"},
+		{query: "USE demo; SELECT COUNT(*) FROM customers /* ; */; SET @x = 1;", want: "[[] [[2000]] []]"},
+		{query: "SELECT 1 -- ; SELECT 2\n; SELECT 3", want: "[[[1]] [[3]]]"},
+		{query: "SELECT 1; SELECT * FROM nope; SELECT 3", want: "[[[1]] []]", kind: sqlerr.UnknownTable},
+		{query: "SELECT 1; SELEC 2", kind: sqlerr.Syntax},
+	}
+	for _, c := range cases {
+		w := &results{}
+		err := g.Execute(context.Background(), s, c.query, w)
+		if sqlerr.KindOf(err) != c.kind || (err != nil && c.kind == sqlerr.Internal) {
+			t.Errorf("%s: %v, want kind %d", c.query, err, c.kind)
+			continue
+		}
+		if c.want == "" {
+			continue
+		}
+		var got []any
+		for _, r := range w.all() {
+			rows := []any{}
+			for _, row := range r.rows {
+				rows = append(rows, row)
+			}
+			got = append(got, rows)
+		}
+		if fmt.Sprint(got) != c.want {
+			t.Errorf("%s: results %v, want %s", c.query, got, c.want)
+		}
+	}
+	s.MultiStatements = false
+	err := g.Execute(context.Background(), s, "SELECT 1;\n  SELECT 2; SELECT 3", &results{})
+	if sqlerr.KindOf(err) != sqlerr.Syntax || !strings.HasSuffix(err.Error(), "near 'SELECT 2; SELECT 3' at line 2") {
+		t.Errorf("without CLIENT_MULTI_STATEMENTS: %v", err)
 	}
 }

@@ -25,6 +25,13 @@ type Session struct {
 	DB         string         // current database, "" for none
 	Vars       map[string]any // session system variables set by SET (lower-case names); never nil
 	RemoteAddr string         // client address as host:port
+	// MultiStatements is whether the client may send several
+	// ;-separated statements in one COM_QUERY: it set
+	// CLIENT_MULTI_STATEMENTS at login, or turned it on with COM_SET_OPTION.
+	// Without it MySQL answers such a query with a syntax error.
+	MultiStatements bool
+	// TLS is whether the connection is encrypted.
+	TLS bool
 }
 
 // Column describes one result column as MySQL sends it.
@@ -53,6 +60,21 @@ type ResultWriter interface {
 	// encoded before Row returns, so the caller may reuse the slice.
 	// An error means the client is gone or the row is invalid; stop producing.
 	Row(values []any) error
+}
+
+// MultiResultWriter is a ResultWriter that can carry the results of several
+// statements, for multi-statement COM_QUERY texts. The server's COM_QUERY
+// writer is one; a ResultWriter that is not cannot run multi-statement
+// queries (the Executor refuses them).
+type MultiResultWriter interface {
+	ResultWriter
+	// NextResult ends the current statement's result — the end of its
+	// rows, or an OK packet if it had no columns — telling the client that
+	// another result follows (SERVER_MORE_RESULTS_EXISTS), and readies the
+	// writer for the next statement. The last statement's result is ended
+	// by the server when Execute returns; an error returned then arrives
+	// after the results so far, as in MySQL.
+	NextResult() error
 }
 
 // Executor runs statements for the server. It is called from many

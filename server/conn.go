@@ -69,8 +69,11 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
+	wc := newWireConn(nc)
+	// go-mysql announces neither: the command loop here implements them.
+	wc.extraCaps = mysql.CLIENT_MULTI_STATEMENTS | mysql.CLIENT_MULTI_RESULTS
 	return &conn{
-		srv: s, wc: newWireConn(nc), ctx: ctx, cancel: cancel,
+		srv: s, wc: wc, ctx: ctx, cancel: cancel,
 		log: s.log.With("remote", nc.RemoteAddr().String()),
 	}
 }
@@ -117,7 +120,8 @@ func (c *conn) login() bool {
 	c.mc = mc
 	c.sess = Session{
 		ID: mc.ConnectionID(), User: mc.GetUser(), Vars: map[string]any{},
-		RemoteAddr: c.wc.RemoteAddr().String(),
+		RemoteAddr:      c.wc.RemoteAddr().String(),
+		MultiStatements: mc.Capability()&mysql.CLIENT_MULTI_STATEMENTS != 0,
 	}
 	c.mu.Unlock()
 	c.id.Store(mc.ConnectionID())
@@ -264,7 +268,10 @@ func (c *conn) dispatch(data []byte) any {
 		c.stmts = nil
 		return nil
 	case mysql.COM_SET_OPTION:
-		// Multi-statement on/off: the Executor sees the whole text either way.
+		if len(arg) != 2 || arg[1] != 0 || arg[0] > mysql.MYSQL_OPTION_MULTI_STATEMENTS_OFF {
+			return toMySQLError(sqlerr.New(sqlerr.UnknownCommand, "Unknown command"))
+		}
+		c.sess.MultiStatements = arg[0] == mysql.MYSQL_OPTION_MULTI_STATEMENTS_ON
 		return c.writeEOF()
 	case mysql.COM_STMT_PREPARE:
 		return c.prepare(string(arg))

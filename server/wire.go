@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"os"
@@ -40,6 +41,11 @@ type wireConn struct {
 	// login can name the user (go-mysql drops its Conn on failure).
 	rec       []byte
 	recording bool
+
+	// extraCaps are capability flags added to the server greeting, the
+	// first packet go-mysql writes: it has no setting for them (see
+	// patchGreeting). Cleared once applied.
+	extraCaps uint32
 }
 
 const maxRecord = 4096
@@ -51,6 +57,10 @@ func newWireConn(c net.Conn) *wireConn {
 func (w *wireConn) Write(p []byte) (int, error) {
 	if w.werr != nil {
 		return 0, w.werr
+	}
+	if w.extraCaps != 0 {
+		p = patchGreeting(bytes.Clone(p), w.extraCaps)
+		w.extraCaps = 0
 	}
 	if len(w.wbuf)+len(p) > cap(w.wbuf) {
 		if err := w.Flush(); err != nil {
@@ -66,6 +76,29 @@ func (w *wireConn) Write(p []byte) (int, error) {
 	}
 	w.wbuf = append(w.wbuf, p...)
 	return len(p), nil
+}
+
+// patchGreeting ORs caps into the capability flags of an initial handshake
+// packet (protocol 10): header 4, protocol version 1, server version NUL,
+// connection id 4, scramble part 1 8, filler 1, capabilities low 2,
+// charset 1, status 2, capabilities high 2. Anything else is left alone.
+func patchGreeting(p []byte, caps uint32) []byte {
+	if len(p) < 6 || p[4] != 10 {
+		return p
+	}
+	nul := bytes.IndexByte(p[5:], 0)
+	if nul < 0 {
+		return p
+	}
+	low := 5 + nul + 1 + 4 + 8 + 1
+	if len(p) < low+7 {
+		return p
+	}
+	p[low] |= byte(caps)
+	p[low+1] |= byte(caps >> 8)
+	p[low+5] |= byte(caps >> 16)
+	p[low+6] |= byte(caps >> 24)
+	return p
 }
 
 // Flush sends the buffered packets.
