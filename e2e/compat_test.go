@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,67 @@ func TestMultiStatementQueries(t *testing.T) {
 	out, err = g.cli(t, "DELIMITER //\nSELECT 1 AS a; SELECT * FROM nope; SELECT 2 AS c//\n", "demo")
 	if err == nil || !strings.HasPrefix(out, "a\n1\n") || !strings.Contains(out, "ERROR 1146 (42S02) at line 2") || strings.Contains(out, "c\n2") {
 		t.Fatalf("mysql CLI error: %v\n%q", err, out)
+	}
+}
+
+// The SHOW statements administrators and tools send, through the mysql CLI.
+func TestShowStatements(t *testing.T) {
+	demo, _ := filepath.Abs(demoDir)
+	g := start(t, `
+users:
+  - {name: root}
+  - {name: shopper, password: pw, databases: [shop]}
+sources:
+  demo: {connector: files, options: {root: "`+demo+`"}}
+databases:
+  shop:
+    tables: {orders: demo.orders}
+`)
+	other := g.open(t, "shopper", "pw", "shop")
+	if err := other.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ user, query, want string }{
+		{"root", "SHOW INDEX FROM customers", ""},
+		{"root", "SHOW GRANTS", "Grants for root@%\nGRANT SELECT ON *.* TO `root`@`%`\n"},
+		{"shopper", "SHOW GRANTS FOR CURRENT_USER()", "Grants for shopper@%\nGRANT USAGE ON *.* TO `shopper`@`%`\nGRANT SELECT ON `shop`.* TO `shopper`@`%`\n"},
+		{"root", "SHOW COLLATION WHERE Charset = 'binary'", "Collation\tCharset\tId\tDefault\tCompiled\tSortlen\tPad_attribute\nbinary\tbinary\t63\tYes\tYes\t1\tNO PAD\n"},
+		{"root", "SHOW CHARACTER SET LIKE 'utf8%'", "Charset\tDescription\tDefault collation\tMaxlen\nutf8mb4\tUTF-8 Unicode\tutf8mb4_general_ci\t4\n"},
+		{"root", "SHOW ENGINES", "Engine\tSupport\tComment\tTransactions\tXA\tSavepoints\nTributary\tDEFAULT\tFederated, read-only tables of the configured sources\tNO\tNO\tNO\n"},
+		{"root", "SHOW TABLES WHERE Tables_in_demo LIKE 'order%'", "Tables_in_demo\norder_items\norders\n"},
+		{"root", "SHOW STATUS WHERE Variable_name = 'Threads_connected'", "Variable_name\tValue\nThreads_connected\t2\n"},
+	}
+	for _, c := range cases {
+		pw := []string{}
+		if c.user == "shopper" {
+			pw = []string{"-ppw"}
+		}
+		db := "demo"
+		if c.user == "shopper" {
+			db = "shop"
+		}
+		out, err := g.cli(t, "", append(pw, "-u", c.user, "-e", c.query, db)...)
+		if err != nil || out != c.want {
+			t.Errorf("%s: %v\n got %q\nwant %q", c.query, err, out, c.want)
+		}
+	}
+	// Each user sees their own connections only; the CLI's own statement
+	// is running.
+	out, err := g.cli(t, "", "-u", "root", "-e", "SHOW FULL PROCESSLIST", "demo")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || lines[0] != "Id\tUser\tHost\tdb\tCommand\tTime\tState\tInfo" ||
+		!strings.HasSuffix(lines[1], "\tdemo\tQuery\t0\texecuting\tSHOW FULL PROCESSLIST") || !strings.Contains(lines[1], "\troot\t127.0.0.1:") {
+		t.Errorf("SHOW FULL PROCESSLIST: %v\n%s", err, out)
+	}
+	var n int
+	rows, err := other.Query("SHOW PROCESSLIST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		n++
+	}
+	if rows.Close(); n < 1 {
+		t.Errorf("shopper sees %d connections", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,6 +37,8 @@ type Gateway struct {
 	log     *slog.Logger
 	killer  Killer
 	metrics *metrics
+	started time.Time     // for SHOW STATUS Uptime
+	queries atomic.Uint64 // statements run, for SHOW STATUS Queries
 }
 
 // Killer ends statements and connections for KILL; the server is one.
@@ -73,7 +76,7 @@ type Options struct {
 func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
 	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
 		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
-		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics)}
+		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics), started: time.Now()}
 	for _, u := range users {
 		g.users[u.Name] = u
 	}
@@ -104,7 +107,7 @@ func (g *Gateway) Execute(ctx context.Context, s *server.Session, query string, 
 	for i, stmt := range stmts {
 		start := time.Now()
 		err = g.statement(ctx, s, stmt, w)
-		g.metrics.statement(statementKind(stmt), start, err)
+		g.statementDone(stmt, start, err)
 		if err != nil {
 			return err
 		}
@@ -136,6 +139,12 @@ func notMulti(query string, stmts []ast.StmtNode) error {
 }
 
 const syntaxPrefix = "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use"
+
+// statementDone counts a statement for SHOW STATUS and the metrics.
+func (g *Gateway) statementDone(stmt ast.StmtNode, start time.Time, err error) {
+	g.queries.Add(1)
+	g.metrics.statement(statementKind(stmt), start, err)
+}
 
 // statementKind labels a statement for metrics: a handful of values, never
 // text from the client.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -278,5 +279,88 @@ func TestMultiStatements(t *testing.T) {
 	err := g.Execute(context.Background(), s, "SELECT 1;\n  SELECT 2; SELECT 3", &results{})
 	if sqlerr.KindOf(err) != sqlerr.Syntax || !strings.HasSuffix(err.Error(), "near 'SELECT 2; SELECT 3' at line 2") {
 		t.Errorf("without CLIENT_MULTI_STATEMENTS: %v", err)
+	}
+}
+
+// fakeServer is the Killer and ProcessLister of gateway tests.
+type fakeServer struct{ procs []server.Process }
+
+func (f *fakeServer) Kill(uint32, bool) bool      { return false }
+func (f *fakeServer) Owner(uint32) (string, bool) { return "", false }
+func (f *fakeServer) Processes() []server.Process { return f.procs }
+
+func TestShowMore(t *testing.T) {
+	g := newGateway(t)
+	g.users["shopper"] = catalog.UserConfig{Name: "shopper", Databases: []string{"DEMO"}}
+	g.SetKiller(&fakeServer{procs: []server.Process{
+		{ID: 7, User: "root", Host: "127.0.0.1:5555", DB: "demo", Command: "Query", Since: time.Now(), Info: "SHOW PROCESSLIST"},
+		{ID: 8, User: "root", Host: "127.0.0.1:5556", Command: "Sleep", Since: time.Now().Add(-3 * time.Second)},
+		{ID: 9, User: "shopper", Host: "127.0.0.1:5557", Command: "Sleep", Since: time.Now()},
+	}})
+	cases := []struct {
+		user, query string
+		cols        string // column names, when checked
+		want        string // rows
+		kind        sqlerr.Kind
+	}{
+		{query: "SHOW INDEX FROM demo.customers", cols: "[Table Non_unique Key_name Seq_in_index Column_name Collation Cardinality Sub_part Packed Null Index_type Comment Index_comment Visible Expression]", want: "[]"},
+		{query: "SHOW KEYS FROM customers FROM demo", want: "[]"},
+		{query: "SHOW INDEX FROM demo.nope", kind: sqlerr.UnknownTable},
+		{query: "SHOW ENGINES", cols: "[Engine Support Comment Transactions XA Savepoints]", want: "[[Tributary DEFAULT Federated, read-only tables of the configured sources NO NO NO]]"},
+		{query: "SHOW PLUGINS WHERE Name LIKE '%sha2%'", cols: "[Name Status Type Library License]", want: "[[caching_sha2_password ACTIVE AUTHENTICATION <nil> Apache-2.0]]"},
+		{query: "SHOW COLLATION LIKE 'utf8mb4%'", cols: "[Collation Charset Id Default Compiled Sortlen Pad_attribute]", want: "[[utf8mb4_general_ci utf8mb4 45 Yes Yes 1 PAD SPACE] [utf8mb4_bin utf8mb4 46  Yes 1 PAD SPACE]]"},
+		{query: "SHOW COLLATION WHERE Id = 63", want: "[[binary binary 63 Yes Yes 1 NO PAD]]"},
+		{query: "SHOW CHARACTER SET LIKE 'utf8%'", cols: "[Charset Description Default collation Maxlen]", want: "[[utf8mb4 UTF-8 Unicode utf8mb4_general_ci 4]]"},
+		{query: "SHOW CHARSET WHERE Maxlen < 2", want: "[[binary Binary pseudo charset binary 1]]"},
+		{query: "SHOW GRANTS", cols: "[Grants for root@%]", want: "[[GRANT SELECT ON *.* TO `root`@`%`]]"},
+		{query: "SHOW GRANTS FOR CURRENT_USER()", user: "shopper", want: "[[GRANT USAGE ON *.* TO `shopper`@`%`] [GRANT SELECT ON `demo`.* TO `shopper`@`%`]]"},
+		{query: "SHOW GRANTS FOR CURRENT_USER", user: "shopper", want: "[[GRANT USAGE ON *.* TO `shopper`@`%`] [GRANT SELECT ON `demo`.* TO `shopper`@`%`]]"},
+		{query: "SHOW GRANTS FOR root", user: "shopper", kind: sqlerr.DatabaseAccessDenied},
+		{query: "SHOW PROCESSLIST", cols: "[Id User Host db Command Time State Info]", want: "[[7 root 127.0.0.1:5555 demo Query 0 executing SHOW PROCESSLIST] [8 root 127.0.0.1:5556 <nil> Sleep 3 <nil> <nil>]]"},
+		{query: "SHOW FULL PROCESSLIST", user: "shopper", want: "[[9 shopper 127.0.0.1:5557 <nil> Sleep 0 <nil> <nil>]]"},
+		{query: "SHOW STATUS LIKE 'Threads_connected'", cols: "[Variable_name Value]", want: "[[Threads_connected 3]]"},
+		{query: "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_running', 'ssl_cipher')", want: "[[Ssl_cipher ] [Threads_running 1]]"},
+		{query: "SHOW DATABASES WHERE `Database` = 'DEMO' OR `Database` LIKE 'info%'", want: "[[information_schema] [demo]]"},
+		{query: "SHOW TABLES FROM demo WHERE Tables_in_demo LIKE 'order%' AND NOT Tables_in_demo = 'orders'", want: "[[order_items]]"},
+		{query: "SHOW FULL TABLES FROM demo WHERE Table_type <> 'BASE TABLE'", want: "[]"},
+		{query: "SHOW COLUMNS FROM demo.customers WHERE Field IN ('customer_id', 'nope') OR `Null` IS NULL", want: "[[customer_id bigint YES  <nil> ]]"},
+		{query: "SHOW VARIABLES WHERE Variable_name = 'max_allowed_packet' AND Value > 1000", want: "[[max_allowed_packet 67108864]]"},
+		{query: "SHOW VARIABLES WHERE Value = 67108864 AND (Variable_name LIKE 'max%' XOR 0)", want: "[[max_allowed_packet 67108864]]"},
+		{query: "SHOW VARIABLES WHERE nope = 1", kind: sqlerr.UnknownColumn},
+		{query: "SHOW VARIABLES WHERE Variable_name = CONCAT('a', 'b')", kind: sqlerr.Unsupported},
+	}
+	for _, c := range cases {
+		s := newSession()
+		if c.user != "" {
+			s.User = c.user
+		}
+		w, err := run(t, g, s, c.query)
+		if sqlerr.KindOf(err) != c.kind || (err != nil && c.kind == sqlerr.Internal) {
+			t.Errorf("%s: %v, want kind %d", c.query, err, c.kind)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if c.cols != "" {
+			var names []string
+			for _, col := range w.cols {
+				names = append(names, col.Name)
+			}
+			if fmt.Sprint(names) != c.cols {
+				t.Errorf("%s: columns %v, want %s", c.query, names, c.cols)
+			}
+		}
+		rows := fmt.Sprint(w.rows)
+		if w.rows == nil {
+			rows = "[]"
+		}
+		if rows != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.query, rows, c.want)
+		}
+	}
+	w, err := run(t, g, newSession(), "SHOW STATUS WHERE Variable_name IN ('Uptime', 'Queries')")
+	if err != nil || len(w.rows) != 2 || w.rows[0][1] == "0" {
+		t.Errorf("SHOW STATUS counters: %v %v", w.rows, err)
 	}
 }

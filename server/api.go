@@ -30,8 +30,21 @@ type Session struct {
 	// CLIENT_MULTI_STATEMENTS at login, or turned it on with COM_SET_OPTION.
 	// Without it MySQL answers such a query with a syntax error.
 	MultiStatements bool
-	// TLS is whether the connection is encrypted.
-	TLS bool
+	// TLSVersion and TLSCipher name the connection's TLS protocol and
+	// cipher suite ("TLSv1.3", "TLS_AES_128_GCM_SHA256"); both are empty
+	// for an unencrypted connection.
+	TLSVersion, TLSCipher string
+}
+
+// Process is one connection as SHOW PROCESSLIST shows it.
+type Process struct {
+	ID      uint32
+	User    string // "" while logging in
+	Host    string // client address as host:port
+	DB      string // current database, "" for none
+	Command string // "Sleep", "Query", "Execute", … as MySQL names them; "Connect" while logging in
+	Since   time.Time
+	Info    string // the running statement's text, "" when idle
 }
 
 // Column describes one result column as MySQL sends it.

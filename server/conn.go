@@ -65,6 +65,7 @@ type conn struct {
 	mu          sync.Mutex
 	state       connState
 	queryCancel context.CancelFunc // cancels the running statement, nil if none
+	proc        Process            // what SHOW PROCESSLIST shows; ID and Host set once logged in
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -118,6 +119,7 @@ func (c *conn) login() bool {
 	// Under mu: Server.Owner reads the user from other goroutines.
 	c.mu.Lock()
 	c.mc = mc
+	c.proc = Process{ID: mc.ConnectionID(), User: mc.GetUser(), Host: c.wc.RemoteAddr().String(), Command: "Sleep", Since: time.Now()}
 	c.sess = Session{
 		ID: mc.ConnectionID(), User: mc.GetUser(), Vars: map[string]any{},
 		RemoteAddr:      c.wc.RemoteAddr().String(),
@@ -212,8 +214,45 @@ func (c *conn) nextCommand() bool {
 		return false
 	}
 	c.setState(stateBusy)
+	c.setProcess(data)
 	keep := c.runCommand(data)
+	c.setProcess(nil)
 	return keep && c.setState(stateIdle)
+}
+
+// setProcess records the command starting (data) or, for nil, the
+// connection going idle, for SHOW PROCESSLIST on other goroutines.
+func (c *conn) setProcess(data []byte) {
+	cmd, info := "Sleep", ""
+	if len(data) > 0 {
+		switch data[0] {
+		case mysql.COM_QUERY:
+			cmd, info = "Query", string(data[1:])
+		case mysql.COM_STMT_EXECUTE:
+			cmd = "Execute"
+		case mysql.COM_STMT_PREPARE:
+			cmd, info = "Prepare", string(data[1:])
+		case mysql.COM_INIT_DB:
+			cmd = "Init DB"
+		case mysql.COM_FIELD_LIST:
+			cmd = "Field List"
+		case mysql.COM_PING:
+			cmd = "Ping"
+		default:
+			cmd = "Query"
+		}
+	}
+	c.mu.Lock()
+	c.proc.Command, c.proc.Info, c.proc.Since, c.proc.DB = cmd, info, time.Now(), c.sess.DB
+	c.mu.Unlock()
+}
+
+// process is the connection's row of SHOW PROCESSLIST; ok is false before
+// login.
+func (c *conn) process() (p Process, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proc, c.mc != nil
 }
 
 // runCommand answers one command packet. A panic here is a bug in the wire

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -229,6 +231,26 @@ func (s *Server) Owner(id uint32) (user string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// Processes lists the logged-in connections by id, for SHOW PROCESSLIST.
+// The database of a connection running a command is the one it had when
+// the command began.
+func (s *Server) Processes() []Process {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	out := make([]Process, 0, len(conns))
+	for _, c := range conns {
+		if p, ok := c.process(); ok {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Process) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 // startConn registers a connection and serves it on its own goroutine.
