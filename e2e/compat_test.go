@@ -172,3 +172,30 @@ databases:
 		t.Errorf("shopper sees %d connections", n)
 	}
 }
+
+// max_execution_time, as a hint and as a session variable, over the wire.
+func TestMaxExecutionTime(t *testing.T) {
+	g := start(t, "")
+	ctx := ctxTimeout(t, 90*time.Second)
+	conn, err := g.open(t, "root", "", "demo").Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const slow = "SELECT COUNT(*) FROM orders a, orders b, customers c WHERE a.total + b.total > c.customer_id"
+	var n int64
+	start := time.Now()
+	err = conn.QueryRowContext(ctx, "SELECT /*+ MAX_EXECUTION_TIME(300) */ COUNT(*) FROM orders a, orders b, customers c WHERE a.total + b.total > c.customer_id").Scan(&n)
+	mysqlErr(t, err, 3024, "HY000")
+	if _, err := conn.ExecContext(ctx, "SET SESSION max_execution_time = 300"); err != nil {
+		t.Fatal(err)
+	}
+	err = conn.QueryRowContext(ctx, slow).Scan(&n)
+	mysqlErr(t, err, 3024, "HY000")
+	if d := time.Since(start); d > 60*time.Second {
+		t.Fatalf("timeouts took %v", d)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&n); err != nil || n != 2000 {
+		t.Fatalf("session after the timeouts: %d %v", n, err)
+	}
+}

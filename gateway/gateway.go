@@ -6,8 +6,10 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -169,7 +171,18 @@ func statementKind(stmt ast.StmtNode) string {
 func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.StmtNode, w server.ResultWriter) error {
 	switch st := stmt.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		return g.query(ctx, s, st, w)
+		limit := g.executionTime(s, st)
+		if limit <= 0 {
+			return g.query(ctx, s, st, w)
+		}
+		qctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		err := g.query(qctx, s, st, w)
+		if err != nil && ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			// Whatever the engine or a source made of the cancellation.
+			return sqlerr.New(sqlerr.QueryTimeout, "Query execution was interrupted, maximum statement execution time exceeded")
+		}
+		return err
 	case *ast.ShowStmt:
 		return g.show(ctx, s, st, w)
 	case *ast.ExplainStmt:
@@ -188,6 +201,29 @@ func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.Stm
 		return nil
 	}
 	return sqlerr.New(sqlerr.Unsupported, "this statement is not supported: Tributary serves reads (SELECT, SHOW, DESCRIBE, EXPLAIN, SET, USE)")
+}
+
+// executionTime is how long a SELECT may run: its MAX_EXECUTION_TIME(ms)
+// hint, else the session's max_execution_time (ms); 0 is no limit. As in
+// MySQL, it applies to top-level SELECTs only (not to SET's subqueries).
+func (g *Gateway) executionTime(s *server.Session, stmt ast.StmtNode) time.Duration {
+	if sel, ok := stmt.(*ast.SelectStmt); ok {
+		for _, h := range sel.TableHints {
+			if h.HintName.L == "max_execution_time" {
+				if ms, ok := h.HintData.(uint64); ok {
+					return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+				}
+			}
+		}
+	}
+	v, _ := g.variable(s, "max_execution_time")
+	switch ms := v.(type) {
+	case int64:
+		return time.Duration(max(0, min(ms, math.MaxInt64/int64(time.Millisecond)))) * time.Millisecond
+	case uint64:
+		return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+	}
+	return 0
 }
 
 // options is the translation context of a session.

@@ -364,3 +364,42 @@ func TestShowMore(t *testing.T) {
 		t.Errorf("SHOW STATUS counters: %v %v", w.rows, err)
 	}
 }
+
+// A SELECT over its max_execution_time (hint or session variable) ends with
+// 3024 and the session goes on.
+func TestMaxExecutionTime(t *testing.T) {
+	g := newGateway(t)
+	s := newSession()
+	s.DB = "demo"
+	// 20,000 × 20,000 × 2,000 rows: hours, unless stopped.
+	const slow = "FROM orders a, orders b, customers c WHERE a.total + b.total > c.customer_id"
+	for _, c := range []struct{ set, query string }{
+		{query: "SELECT /*+ MAX_EXECUTION_TIME(200) */ COUNT(*) " + slow},
+		{set: "SET SESSION max_execution_time = 200", query: "SELECT COUNT(*) " + slow},
+		{set: "SET @@max_execution_time = 200", query: "SELECT COUNT(*) " + slow + " UNION ALL SELECT 1"},
+	} {
+		if c.set != "" {
+			if _, err := run(t, g, s, c.set); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := time.Now()
+		_, err := run(t, g, s, c.query)
+		if sqlerr.KindOf(err) != sqlerr.QueryTimeout || err.Error() != "Query execution was interrupted, maximum statement execution time exceeded" {
+			t.Fatalf("%s: %v, want a timeout", c.query, err)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Fatalf("%s: stopped only after %v", c.query, d)
+		}
+		if w, err := run(t, g, s, "SELECT /*+ MAX_EXECUTION_TIME(60000) */ COUNT(*) FROM customers"); err != nil || fmt.Sprint(w.rows) != "[[2000]]" {
+			t.Fatalf("after the timeout: %v %v", w.rows, err)
+		}
+	}
+	// SET itself is not limited, and 0 lifts the limit.
+	if _, err := run(t, g, s, "SET max_execution_time = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := run(t, g, s, "SELECT @@max_execution_time"); err != nil || fmt.Sprint(w.rows) != "[[0]]" {
+		t.Fatalf("@@max_execution_time: %v %v", w.rows, err)
+	}
+}
