@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"time"
 )
@@ -151,4 +152,10 @@ type Config struct {
 	// HandshakeTimeout bounds the login phase so idle sockets cannot pin
 	// goroutines; 0 = 10s.
 	HandshakeTimeout time.Duration
+	// TLS, when set, is offered to clients in the handshake (CLIENT_SSL);
+	// it needs at least one certificate. nil: plain connections only.
+	TLS *tls.Config
+	// RequireSecureTransport refuses logins that did not switch to TLS
+	// with error 3159, as MySQL's require_secure_transport. Needs TLS.
+	RequireSecureTransport bool
 }

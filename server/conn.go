@@ -73,6 +73,10 @@ func newConn(s *Server, nc net.Conn) *conn {
 	wc := newWireConn(nc)
 	// go-mysql announces neither: the command loop here implements them.
 	wc.extraCaps = mysql.CLIENT_MULTI_STATEMENTS | mysql.CLIENT_MULTI_RESULTS
+	if s.cfg.TLS != nil {
+		wc.tlsConfig = s.cfg.TLS
+		wc.extraCaps |= mysql.CLIENT_SSL
+	}
 	return &conn{
 		srv: s, wc: wc, ctx: ctx, cancel: cancel,
 		log: s.log.With("remote", nc.RemoteAddr().String()),
@@ -110,9 +114,18 @@ func (c *conn) login() bool {
 	_ = c.wc.SetDeadline(time.Now().Add(c.srv.cfg.HandshakeTimeout))
 	c.wc.holdClose, c.wc.recording = true, true
 	mc, err := c.handshake()
-	c.wc.holdClose, c.wc.recording = false, false
+	c.wc.holdClose, c.wc.recording, c.wc.shiftSeq = false, false, false
 	if err != nil {
 		c.failLogin(err)
+		return false
+	}
+	tlsVersion, tlsCipher := c.wc.tlsState()
+	if c.srv.cfg.RequireSecureTransport && tlsVersion == "" {
+		// Checked after the password, as MySQL does: the ERR replaces the OK.
+		e := sqlerr.New(sqlerr.SecureTransportRequired, "Connections using insecure transport are prohibited while --require_secure_transport=ON.")
+		c.wc.replaceLast(errPayload(toMySQLError(e)))
+		_ = c.wc.Flush()
+		c.log.Warn("login refused: TLS required", "user", mc.GetUser())
 		return false
 	}
 	mc.SetStatus(serverStatus)
@@ -124,6 +137,7 @@ func (c *conn) login() bool {
 		ID: mc.ConnectionID(), User: mc.GetUser(), Vars: map[string]any{},
 		RemoteAddr:      c.wc.RemoteAddr().String(),
 		MultiStatements: mc.Capability()&mysql.CLIENT_MULTI_STATEMENTS != 0,
+		TLSVersion:      tlsVersion, TLSCipher: tlsCipher,
 	}
 	c.mu.Unlock()
 	c.id.Store(mc.ConnectionID())

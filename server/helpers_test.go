@@ -130,6 +130,11 @@ func (e *testExecutor) execOne(ctx context.Context, s *Session, q string, w Resu
 			return err
 		}
 		return w.Row(typesRow())
+	case q == "select tls":
+		if err := w.Columns([]Column{{Name: "version", Type: mysql.MYSQL_TYPE_VAR_STRING}, {Name: "cipher", Type: mysql.MYSQL_TYPE_VAR_STRING}}); err != nil {
+			return err
+		}
+		return w.Row([]any{s.TLSVersion, s.TLSCipher})
 	case q == "select db":
 		if err := w.Columns([]Column{{Name: "db", Type: mysql.MYSQL_TYPE_VAR_STRING}}); err != nil {
 			return err

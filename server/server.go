@@ -65,6 +65,12 @@ func New(cfg Config, exec Executor) (*Server, error) {
 	if cfg.MaxConnections < 0 {
 		return nil, fmt.Errorf("server: negative MaxConnections %d", cfg.MaxConnections)
 	}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil {
+		return nil, errors.New("server: TLS config without a certificate")
+	}
+	if cfg.RequireSecureTransport && cfg.TLS == nil {
+		return nil, errors.New("server: RequireSecureTransport needs a TLS config")
+	}
 	creds := gms.NewInMemoryProvider()
 	seen := make(map[string]bool, len(cfg.Users))
 	for _, u := range cfg.Users {
@@ -81,9 +87,12 @@ func New(cfg Config, exec Executor) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	// No TLS config and no RSA key: go-mysql then never advertises
-	// CLIENT_SSL and, with an InMemoryProvider, always takes the
-	// caching_sha2 fast path, so no full (RSA/TLS) auth is needed.
+	// No TLS config and no RSA key for go-mysql: TLS is done below it, by
+	// the wireConn (see startTLSIfAsked), which also announces CLIENT_SSL.
+	// With an InMemoryProvider go-mysql always takes the caching_sha2 fast
+	// path (it holds the passwords, a cache would add nothing), so no
+	// full authentication (RSA key exchange or cleartext over TLS) is ever
+	// asked of a client.
 	wire := gms.NewServer(cfg.ServerVersion, charsetUTF8MB4, cfg.AuthMethod, nil, nil)
 	return &Server{
 		cfg: cfg, exec: exec, log: log, wire: wire, creds: creds,

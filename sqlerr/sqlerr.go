@@ -35,6 +35,7 @@ const (
 	AmbiguousColumn                   // 1052 23000
 	NoSuchThread                      // 1094 HY000
 	KillDenied                        // 1095 HY000
+	SecureTransportRequired           // 3159 HY000: require_secure_transport refused a plain login
 	numKinds
 )
 
@@ -83,6 +84,8 @@ func (k Kind) Code() (uint16, string) {
 		return 1094, "HY000"
 	case KillDenied:
 		return 1095, "HY000"
+	case SecureTransportRequired:
+		return 3159, "HY000"
 	}
 	return 1105, "HY000"
 }
