@@ -3,11 +3,16 @@ package e2e
 import (
 	"database/sql"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/tributary-sql/tributary/internal/testcert"
 )
 
 // cli runs the mysql command-line client against g in batch mode with
@@ -197,5 +202,72 @@ func TestMaxExecutionTime(t *testing.T) {
 	}
 	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM customers").Scan(&n); err != nil || n != 2000 {
 		t.Fatalf("session after the timeouts: %d %v", n, err)
+	}
+}
+
+// TLS from the config: go-sql-driver verifying a self-signed certificate,
+// the mysql CLI with --ssl, plain logins refused with
+// require_secure_transport, and `tributary check` on bad files.
+func TestTLSLogin(t *testing.T) {
+	dir := t.TempDir()
+	pair, err := testcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pair.CertPEM, 0o600)
+	os.WriteFile(key, pair.KeyPEM, 0o600)
+	demo, _ := filepath.Abs(demoDir)
+	config := fmt.Sprintf(`
+users: [{name: analyst, password: s3cret}]
+sources:
+  demo: {connector: files, options: {root: %q}}
+tls: {cert: %q, key: %q, require_secure_transport: true}
+`, demo, cert, key)
+	path := filepath.Join(dir, "tributary.yaml")
+	os.WriteFile(path, []byte(config), 0o600)
+	if out, err := exec.Command(binary, "check", path).CombinedOutput(); err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(config, cert, filepath.Join(dir, "nope.pem"), 1)), 0o600)
+	if out, err := exec.Command(binary, "check", bad).CombinedOutput(); err == nil || !strings.Contains(string(out), "nope.pem") {
+		t.Fatalf("check with a missing certificate: %v\n%s", err, out)
+	}
+
+	g := start(t, config)
+	if err := mysql.RegisterTLSConfig("e2e", pair.Client()); err != nil {
+		t.Fatal(err)
+	}
+	secure, err := sql.Open("mysql", g.dsn("analyst", "s3cret", "demo")+"&tls=e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer secure.Close()
+	var name, cipher string
+	var n int
+	if err := secure.QueryRow("SELECT COUNT(*) FROM customers").Scan(&n); err != nil || n != 2000 {
+		t.Fatalf("query over TLS: %d %v", n, err)
+	}
+	if err := secure.QueryRow("SHOW STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher); err != nil || cipher == "" {
+		t.Fatalf("Ssl_cipher %q %v", cipher, err)
+	}
+	var haveSSL string
+	if err := secure.QueryRow("SELECT @@have_ssl").Scan(&haveSSL); err != nil || haveSSL != "YES" {
+		t.Fatalf("@@have_ssl %q %v", haveSSL, err)
+	}
+	mysqlErr(t, g.open(t, "analyst", "s3cret", "demo").Ping(), 3159, "HY000")
+
+	out, err := g.cli(t, "", "--ssl", "--skip-ssl-verify-server-cert", "-u", "analyst", "-ps3cret", "-N", "-e", "SHOW STATUS LIKE 'Ssl_version'; SELECT COUNT(*) FROM customers", "demo")
+	if err != nil || !strings.HasPrefix(out, "Ssl_version\tTLSv1.") || !strings.HasSuffix(out, "\n2000\n") {
+		t.Errorf("mysql --ssl: %v\n%s", err, out)
+	}
+	out, err = g.cli(t, "", "--ssl-ca="+cert, "--ssl-verify-server-cert", "-u", "analyst", "-ps3cret", "-N", "-e", "SELECT 1")
+	if err != nil || out != "1\n" {
+		t.Errorf("mysql --ssl-verify-server-cert: %v\n%s", err, out)
+	}
+	out, err = g.cli(t, "", "--skip-ssl", "-u", "analyst", "-ps3cret", "-e", "SELECT 1")
+	if err == nil || !strings.Contains(out, "ERROR 3159 (HY000)") {
+		t.Errorf("mysql --skip-ssl: %v\n%s", err, out)
 	}
 }

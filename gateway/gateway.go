@@ -39,8 +39,10 @@ type Gateway struct {
 	log     *slog.Logger
 	killer  Killer
 	metrics *metrics
-	started time.Time     // for SHOW STATUS Uptime
-	queries atomic.Uint64 // statements run, for SHOW STATUS Queries
+	started time.Time // for SHOW STATUS Uptime
+	// serverVars override sysvars' defaults with the server's settings.
+	serverVars map[string]any
+	queries    atomic.Uint64 // statements run, for SHOW STATUS Queries
 }
 
 // Killer ends statements and connections for KILL; the server is one.
@@ -72,6 +74,9 @@ type Options struct {
 	MaxSplits int
 	// Metrics, when set, receives the gateway's Prometheus series.
 	Metrics prometheus.Registerer
+	// TLS and RequireSecureTransport say how the server is configured,
+	// for @@have_ssl and @@require_secure_transport.
+	TLS, RequireSecureTransport bool
 }
 
 // NewWithOptions is New with options.
@@ -81,6 +86,12 @@ func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.Us
 		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics), started: time.Now()}
 	for _, u := range users {
 		g.users[u.Name] = u
+	}
+	if opts.TLS {
+		g.serverVars = map[string]any{"have_ssl": "YES", "have_openssl": "YES"}
+		if opts.RequireSecureTransport {
+			g.serverVars["require_secure_transport"] = int64(1)
+		}
 	}
 	return g
 }
