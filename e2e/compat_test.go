@@ -142,6 +142,9 @@ databases:
 		{"root", "SHOW ENGINES", "Engine\tSupport\tComment\tTransactions\tXA\tSavepoints\nTributary\tDEFAULT\tFederated, read-only tables of the configured sources\tNO\tNO\tNO\n"},
 		{"root", "SHOW TABLES WHERE Tables_in_demo LIKE 'order%'", "Tables_in_demo\norder_items\norders\n"},
 		{"root", "SHOW STATUS WHERE Variable_name = 'Threads_connected'", "Variable_name\tValue\nThreads_connected\t2\n"},
+		{"root", "SHOW TABLE STATUS WHERE Name = 'customers' AND Engine = 'demo'", "Name\tEngine\tVersion\tRow_format\tRows\tAvg_row_length\tData_length\tMax_data_length\tIndex_length\tData_free\tAuto_increment\tCreate_time\tUpdate_time\tCheck_time\tCollation\tChecksum\tCreate_options\tComment\n" +
+			"customers\tdemo\t10\tDynamic\t2000\t0\t0\t0\t0\t0\tNULL\tNULL\tNULL\tNULL\tutf8mb4_general_ci\tNULL\t\tsource demo, table customers\n"},
+		{"shopper", "SHOW CREATE DATABASE shop", "Database\tCreate Database\nshop\tCREATE DATABASE `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */ /*!80016 DEFAULT ENCRYPTION='N' */\n"},
 	}
 	for _, c := range cases {
 		pw := []string{}
@@ -164,6 +167,10 @@ databases:
 	if err != nil || len(lines) != 2 || lines[0] != "Id\tUser\tHost\tdb\tCommand\tTime\tState\tInfo" ||
 		!strings.HasSuffix(lines[1], "\tdemo\tQuery\t0\texecuting\tSHOW FULL PROCESSLIST") || !strings.Contains(lines[1], "\troot\t127.0.0.1:") {
 		t.Errorf("SHOW FULL PROCESSLIST: %v\n%s", err, out)
+	}
+	out, err = g.cli(t, "", "-u", "root", "-e", "status", "demo")
+	if err != nil || !strings.Contains(out, "Uptime:") || !strings.Contains(out, "Threads: 2  Questions: ") {
+		t.Errorf("status: %v\n%s", err, out)
 	}
 	var n int
 	rows, err := other.Query("SHOW PROCESSLIST")

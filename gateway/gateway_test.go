@@ -326,6 +326,11 @@ func TestShowMore(t *testing.T) {
 		{query: "SHOW COLUMNS FROM demo.customers WHERE Field IN ('customer_id', 'nope') OR `Null` IS NULL", want: "[[customer_id bigint YES  <nil> ]]"},
 		{query: "SHOW VARIABLES WHERE Variable_name = 'max_allowed_packet' AND Value > 1000", want: "[[max_allowed_packet 67108864]]"},
 		{query: "SHOW VARIABLES WHERE Value = 67108864 AND (Variable_name LIKE 'max%' XOR 0)", want: "[[max_allowed_packet 67108864]]"},
+		{query: "SHOW TABLE STATUS FROM demo WHERE Name = 'customers'", cols: "[Name Engine Version Row_format Rows Avg_row_length Data_length Max_data_length Index_length Data_free Auto_increment Create_time Update_time Check_time Collation Checksum Create_options Comment]",
+			want: "[[customers demo 10 Dynamic 2000 0 0 0 0 0 <nil> <nil> <nil> <nil> utf8mb4_general_ci <nil>  source demo, table customers]]"},
+		{query: "SHOW TABLE STATUS FROM demo LIKE 'nothing%'", want: "[]"},
+		{query: "SHOW CREATE DATABASE DEMO", cols: "[Database Create Database]", want: "[[demo CREATE DATABASE `demo` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */ /*!80016 DEFAULT ENCRYPTION='N' */]]"},
+		{query: "SHOW CREATE DATABASE nope", kind: sqlerr.UnknownDatabase},
 		{query: "SHOW VARIABLES WHERE nope = 1", kind: sqlerr.UnknownColumn},
 		{query: "SHOW VARIABLES WHERE Variable_name = CONCAT('a', 'b')", kind: sqlerr.Unsupported},
 	}

@@ -83,6 +83,25 @@ func (g *Gateway) show(ctx context.Context, s *server.Session, st *ast.ShowStmt,
 		return g.showGrants(s, st, w)
 	case ast.ShowProcessList:
 		return g.showProcessList(s, st, w)
+	case ast.ShowTableStatus:
+		return g.showTableStatus(ctx, s, st, match, w)
+	case ast.ShowCreateDatabase:
+		db, err := g.dbOf(s, st.DBName)
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(db, "information_schema") {
+			d, err := g.cat.Database(db)
+			if err != nil {
+				return err
+			}
+			db = d.Name
+		}
+		if err := w.Columns(showColumns(str("Database", 64), str("Create Database", 1024))); err != nil {
+			return err
+		}
+		return w.Row([]any{db, "CREATE DATABASE `" + strings.ReplaceAll(db, "`", "``") +
+			"` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */ /*!80016 DEFAULT ENCRYPTION='N' */"})
 	}
 	return sqlerr.New(sqlerr.Unsupported, "this SHOW statement is not supported yet")
 }
@@ -452,6 +471,50 @@ func (g *Gateway) showStatus(s *server.Session, match func(string) bool, w serve
 			if err := w.Row(r); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// showTableStatus answers SHOW TABLE STATUS [FROM db] with what
+// information_schema.TABLES says of each table: the engine is the source,
+// the row count the source's estimate when it has one.
+func (g *Gateway) showTableStatus(ctx context.Context, s *server.Session, st *ast.ShowStmt, match func(string) bool, w server.ResultWriter) error {
+	db, err := g.dbOf(s, st.DBName)
+	if err != nil {
+		return err
+	}
+	entries, err := g.cat.Entries(ctx, db)
+	if err != nil {
+		return err
+	}
+	long := func(name string) server.Column { return num(name, mysql.MYSQL_TYPE_LONGLONG, true) }
+	dt := func(name string) server.Column {
+		return server.Column{Name: name, OrgName: name, Type: mysql.MYSQL_TYPE_DATETIME, Charset: charsetBinary}
+	}
+	cols := showColumns(str("Name", 64), str("Engine", 64), num("Version", mysql.MYSQL_TYPE_LONG, false), str("Row_format", 10),
+		long("Rows"), long("Avg_row_length"), long("Data_length"), long("Max_data_length"), long("Index_length"),
+		long("Data_free"), long("Auto_increment"), dt("Create_time"), dt("Update_time"), dt("Check_time"),
+		str("Collation", 64), long("Checksum"), str("Create_options", 256), str("Comment", 2048))
+	if err := w.Columns(cols); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !match(e.Name) {
+			continue
+		}
+		row := []any{e.Name, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, "VIEW"}
+		if e.Table != nil {
+			var rows any
+			if n := e.Table.Remote.RowCount; n >= 0 {
+				rows = uint64(n)
+			}
+			row = []any{e.Name, e.Table.Source.Name, int64(10), "Dynamic", rows, uint64(0), uint64(0), uint64(0), uint64(0),
+				uint64(0), nil, nil, nil, nil, "utf8mb4_general_ci", nil, "",
+				"source " + e.Table.Source.Name + ", table " + e.Table.Remote.Name}
+		}
+		if err := w.Row(row); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -310,7 +310,14 @@ func (c *conn) dispatch(data []byte) any {
 		return quit{}
 	case mysql.COM_PING:
 		return nil
+	case mysql.COM_STATISTICS:
+		// The answer is the bare text, without an OK or ERR header.
+		if err := c.mc.WritePacket(append([]byte{0, 0, 0, 0}, c.srv.statistics()...)); err != nil {
+			return quit{}
+		}
+		return noReply{}
 	case mysql.COM_QUERY:
+		c.srv.questions.Add(1)
 		return c.query(string(arg))
 	case mysql.COM_INIT_DB:
 		return c.reply(c.call(func() error { return c.srv.exec.UseDB(c.ctx, &c.sess, string(arg)) }))
@@ -329,6 +336,7 @@ func (c *conn) dispatch(data []byte) any {
 	case mysql.COM_STMT_PREPARE:
 		return c.prepare(string(arg))
 	case mysql.COM_STMT_EXECUTE:
+		c.srv.questions.Add(1)
 		return c.execute(arg)
 	case mysql.COM_STMT_SEND_LONG_DATA:
 		c.sendLongData(arg)

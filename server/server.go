@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gms "github.com/go-mysql-org/go-mysql/server"
@@ -33,6 +34,9 @@ type Server struct {
 	log   *slog.Logger
 	wire  *gms.Server           // go-mysql's handshake settings, shared by all connections
 	creds *gms.InMemoryProvider // must be this type: go-mysql only does caching_sha2 fast auth for it
+
+	started   time.Time     // for COM_STATISTICS
+	questions atomic.Uint64 // COM_QUERY and COM_STMT_EXECUTE commands, for COM_STATISTICS
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -95,7 +99,7 @@ func New(cfg Config, exec Executor) (*Server, error) {
 	// asked of a client.
 	wire := gms.NewServer(cfg.ServerVersion, charsetUTF8MB4, cfg.AuthMethod, nil, nil)
 	return &Server{
-		cfg: cfg, exec: exec, log: log, wire: wire, creds: creds,
+		cfg: cfg, exec: exec, log: log, wire: wire, creds: creds, started: time.Now(),
 		ready: make(chan struct{}), conns: make(map[*conn]struct{}), shutdown: make(chan struct{}),
 	}, nil
 }
@@ -260,6 +264,18 @@ func (s *Server) Processes() []Process {
 	}
 	slices.SortFunc(out, func(a, b Process) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// statistics is the COM_STATISTICS text (mysqladmin status, the mysql
+// CLI's status command), in MySQL's format.
+func (s *Server) statistics() string {
+	s.mu.Lock()
+	threads := len(s.conns)
+	s.mu.Unlock()
+	up := time.Since(s.started)
+	q := s.questions.Load()
+	return fmt.Sprintf("Uptime: %d  Threads: %d  Questions: %d  Slow queries: 0  Opens: 0  Flush tables: 0  Open tables: 0  Queries per second avg: %.3f",
+		int64(up/time.Second), threads, q, float64(q)/max(up.Seconds(), 1))
 }
 
 // startConn registers a connection and serves it on its own goroutine.

@@ -556,3 +556,22 @@ func TestGreetingCapabilities(t *testing.T) {
 		}
 	}
 }
+
+// COM_STATISTICS (mysqladmin status, the CLI's status) answers MySQL's line.
+func TestStatistics(t *testing.T) {
+	srv := startServer(t, Config{}, newTestExecutor())
+	c := dialRaw(t, srv, "anon")
+	if _, err := c.command(append([]byte{mysql.COM_QUERY}, "set x"...)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.command([]byte{mysql.COM_STATISTICS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(resp); !strings.HasPrefix(s, "Uptime: ") || !strings.Contains(s, "  Threads: 1  Questions: 1  ") {
+		t.Fatalf("statistics %q", s)
+	}
+	if resp, err := c.command([]byte{mysql.COM_PING}); err != nil || resp[0] != mysql.OK_HEADER {
+		t.Fatalf("ping after statistics: %q %v", resp, err)
+	}
+}
