@@ -500,6 +500,14 @@ func TestMultiStatements(t *testing.T) {
 		t.Fatalf("after the error: %q %v", d, err)
 	}
 
+	// Exec reads past every result, rows included.
+	if _, err := conn.ExecContext(context.Background(), "set a; select rows 3; set b"); err != nil {
+		t.Fatalf("Exec of a multi-statement query: %v", err)
+	}
+	if err := conn.QueryRowContext(context.Background(), "select db").Scan(&d); err != nil {
+		t.Fatalf("after Exec: %v", err)
+	}
+
 	plain := openDB(t, srv, "alice", "s3cret", "", "")
 	_, err = plain.Exec("set a = 1; set b = 2")
 	if me := mysqlErr(t, err); me.Number != 1064 {
