@@ -28,7 +28,10 @@ const writeBufferSize = 32 << 10
 //   - lets the handshake inspect and replace the last packet go-mysql wrote
 //     (pending, replaceLast) before it is sent, and defers go-mysql's Close
 //     while doing so (holdClose);
-//   - serves first the bytes the disconnect watcher read ahead (stash).
+//   - serves first the bytes the disconnect watcher read ahead (stash);
+//   - runs TLS under the buffer when the client asks for it
+//     (startTLSIfAsked), so that everything above sees plaintext;
+//   - adds capability flags to go-mysql's greeting (extraCaps).
 //
 // Read, Write, Flush, Close and the buffer are used only by the connection
 // goroutine (the watcher touches stash only while that goroutine waits for
