@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -40,6 +42,10 @@ type Gateway struct {
 	log     *slog.Logger
 	killer  Killer
 	metrics *metrics
+	started time.Time // for SHOW STATUS Uptime
+	// serverVars override sysvars' defaults with the server's settings.
+	serverVars map[string]any
+	queries    atomic.Uint64 // statements run, for SHOW STATUS Queries
 }
 
 // Killer ends statements and connections for KILL; the server is one.
@@ -71,6 +77,9 @@ type Options struct {
 	MaxSplits int
 	// Metrics, when set, receives the gateway's Prometheus series.
 	Metrics prometheus.Registerer
+	// TLS and RequireSecureTransport say how the server is configured,
+	// for @@have_ssl and @@require_secure_transport.
+	TLS, RequireSecureTransport bool
 }
 
 // NewWithOptions is New with options.
@@ -78,12 +87,18 @@ func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.Us
 	scans := &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
 		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}
 	g := &Gateway{cat: cat, scans: scans, engine: eng,
-		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics)}
+		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics), started: time.Now()}
 	whole := *scans
 	whole.Describe = g.describe
 	g.planner = &whole
 	for _, u := range users {
 		g.users[u.Name] = u
+	}
+	if opts.TLS {
+		g.serverVars = map[string]any{"have_ssl": "YES", "have_openssl": "YES"}
+		if opts.RequireSecureTransport {
+			g.serverVars["require_secure_transport"] = int64(1)
+		}
 	}
 	return g
 }
@@ -94,17 +109,61 @@ func (g *Gateway) Execute(ctx context.Context, s *server.Session, query string, 
 	if err != nil {
 		return err
 	}
-	switch len(stmts) {
-	case 0:
+	if len(stmts) == 0 {
 		return sqlerr.New(sqlerr.Syntax, "Query was empty")
-	case 1:
-	default:
-		return sqlerr.New(sqlerr.Unsupported, "multiple statements in one query are not supported yet")
 	}
-	start := time.Now()
-	err = g.statement(ctx, s, stmts[0], w)
-	g.metrics.statement(statementKind(stmts[0]), start, err)
-	return err
+	var mw server.MultiResultWriter
+	if len(stmts) > 1 {
+		var ok bool
+		mw, ok = w.(server.MultiResultWriter)
+		if !s.MultiStatements || !ok {
+			// MySQL's parser stops at the first ';' without
+			// CLIENT_MULTI_STATEMENTS, and says where.
+			return notMulti(query, stmts)
+		}
+	}
+	// Each statement runs to its end before the next starts; the first
+	// error ends the query, after the results so far (MySQL's semantics).
+	for i, stmt := range stmts {
+		start := time.Now()
+		err = g.statement(ctx, s, stmt, w)
+		g.statementDone(stmt, start, err)
+		if err != nil {
+			return err
+		}
+		if i < len(stmts)-1 {
+			if err := mw.NextResult(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notMulti is MySQL's error for a multi-statement query from a client that
+// did not enable them: a syntax error near the second statement.
+func notMulti(query string, stmts []ast.StmtNode) error {
+	pos := 0
+	if i := strings.Index(query, stmts[0].Text()); i >= 0 {
+		pos = i + len(stmts[0].Text())
+	}
+	if i := strings.Index(query[pos:], stmts[1].Text()); i >= 0 {
+		pos += i
+	}
+	rest := strings.TrimLeft(query[pos:], " \t\r\n")
+	pos = len(query) - len(rest)
+	if len(rest) > 80 {
+		rest = rest[:80]
+	}
+	return sqlerr.New(sqlerr.Syntax, "%s near '%s' at line %d", syntaxPrefix, rest, 1+strings.Count(query[:pos], "\n"))
+}
+
+const syntaxPrefix = "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use"
+
+// statementDone counts a statement for SHOW STATUS and the metrics.
+func (g *Gateway) statementDone(stmt ast.StmtNode, start time.Time, err error) {
+	g.queries.Add(1)
+	g.metrics.statement(statementKind(stmt), start, err)
 }
 
 // statementKind labels a statement for metrics: a handful of values, never
@@ -130,7 +189,18 @@ func statementKind(stmt ast.StmtNode) string {
 func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.StmtNode, w server.ResultWriter) error {
 	switch st := stmt.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		return g.query(ctx, s, st, w)
+		limit := g.executionTime(s, st)
+		if limit <= 0 {
+			return g.query(ctx, s, st, w)
+		}
+		qctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		err := g.query(qctx, s, st, w)
+		if err != nil && ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			// Whatever the engine or a source made of the cancellation.
+			return sqlerr.New(sqlerr.QueryTimeout, "Query execution was interrupted, maximum statement execution time exceeded")
+		}
+		return err
 	case *ast.ShowStmt:
 		return g.show(ctx, s, st, w)
 	case *ast.ExplainStmt:
@@ -149,6 +219,29 @@ func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.Stm
 		return nil
 	}
 	return sqlerr.New(sqlerr.Unsupported, "this statement is not supported: Tributary serves reads (SELECT, SHOW, DESCRIBE, EXPLAIN, SET, USE)")
+}
+
+// executionTime is how long a SELECT may run: its MAX_EXECUTION_TIME(ms)
+// hint, else the session's max_execution_time (ms); 0 is no limit. As in
+// MySQL, it applies to top-level SELECTs only (not to SET's subqueries).
+func (g *Gateway) executionTime(s *server.Session, stmt ast.StmtNode) time.Duration {
+	if sel, ok := stmt.(*ast.SelectStmt); ok {
+		for _, h := range sel.TableHints {
+			if h.HintName.L == "max_execution_time" {
+				if ms, ok := h.HintData.(uint64); ok {
+					return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+				}
+			}
+		}
+	}
+	v, _ := g.variable(s, "max_execution_time")
+	switch ms := v.(type) {
+	case int64:
+		return time.Duration(max(0, min(ms, math.MaxInt64/int64(time.Millisecond)))) * time.Millisecond
+	case uint64:
+		return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+	}
+	return 0
 }
 
 // options is the translation context of a session.

@@ -51,6 +51,8 @@ var sysvars = map[string]any{
 	"version_compile_machine":         "x86_64",
 	"wait_timeout":                    int64(28800),
 	"have_ssl":                        "DISABLED",
+	"have_openssl":                    "DISABLED",
+	"require_secure_transport":        int64(0),
 	"protocol_version":                int64(10),
 	"hostname":                        "tributary",
 	"port":                            int64(3307),
@@ -71,6 +73,9 @@ func (g *Gateway) variable(s *server.Session, name string) (any, bool) {
 		return g.version, true
 	}
 	if v, ok := s.Vars[name]; ok {
+		return v, true
+	}
+	if v, ok := g.serverVars[name]; ok {
 		return v, true
 	}
 	v, ok := sysvars[name]
