@@ -162,9 +162,15 @@ func (f Filter) String() string {
 	case OpIsNull, OpIsNotNull:
 		return fmt.Sprintf("%s %s", f.Column, f.Op)
 	case OpIn:
-		vals := make([]string, len(f.Values))
+		// A dynamic filter's list can hold thousands of keys.
+		const shown = 8
+		vals := make([]string, 0, shown+1)
 		for i, v := range f.Values {
-			vals[i] = FormatValue(v)
+			if i == shown {
+				vals = append(vals, fmt.Sprintf("… %d values in all", len(f.Values)))
+				break
+			}
+			vals = append(vals, FormatValue(v))
 		}
 		return fmt.Sprintf("%s IN (%s)", f.Column, strings.Join(vals, ", "))
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,9 @@ func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.Us
 		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}
 	g := &Gateway{cat: cat, scans: scans, engine: eng,
 		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics), started: time.Now()}
+	if opts.Pushdown {
+		scans.Keys = g.keys
+	}
 	whole := *scans
 	whole.Describe = g.describe
 	g.planner = &whole
@@ -289,6 +293,39 @@ func (g *Gateway) planWith(ctx context.Context, pl *planner.Planner, s *server.S
 	return p, nil
 }
 
+// keys answers the planner's key reads for dynamic filtering: the first
+// column of sql's rows, as filter constants (numbers, strings, decimals by
+// their text, dates and timestamps as strings).
+func (g *Gateway) keys(ctx context.Context, sql string, scans []*planner.Scan) ([]any, error) {
+	rows, err := g.engine.Query(ctx, sql, g.inputs(&planner.Plan{Scans: scans}))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []any
+	for rows.Next() {
+		switch v := rows.Values()[0].(type) {
+		case int8, int16, int32, int64:
+			out = append(out, reflect.ValueOf(v).Int())
+		case uint8, uint16, uint32, uint64:
+			out = append(out, reflect.ValueOf(v).Uint())
+		case string:
+			out = append(out, strings.Clone(v))
+		case engine.Decimal:
+			out = append(out, connectors.Decimal(v))
+		case time.Time:
+			if v.Equal(v.Truncate(24 * time.Hour)) {
+				out = append(out, v.Format("2006-01-02"))
+			} else {
+				out = append(out, v.Format("2006-01-02 15:04:05.999999"))
+			}
+		default:
+			return nil, fmt.Errorf("keys of type %T", v)
+		}
+	}
+	return out, rows.Err()
+}
+
 // describe tells the planner the types DuckDB would give sql over scans.
 func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Scan) (*arrow.Schema, error) {
 	cols, err := g.engine.Describe(ctx, sql, g.inputs(&planner.Plan{Scans: scans}))
@@ -481,6 +518,12 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		}
 		target := fmt.Sprintf("%s.%s (source %s, table %s) as %s", sc.Table.DB, sc.Table.Name, sc.Table.Source.Name, sc.Request.Table, sc.View)
 		if err := w.Row([]any{"scan", target, detail}); err != nil {
+			return err
+		}
+	}
+	for _, d := range p.Dynamic {
+		detail := fmt.Sprintf("%s IN (%d keys of %s)", d.Column, d.Keys, d.From)
+		if err := w.Row([]any{"dynamic filter", d.View, detail}); err != nil {
 			return err
 		}
 	}

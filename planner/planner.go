@@ -29,6 +29,8 @@ import (
 type Plan struct {
 	SQL   string
 	Scans []*Scan
+	// Dynamic lists the filters built from other tables' keys.
+	Dynamic []DynamicFilter
 }
 
 // Scan is one table reference read from its source; or, when Direct is
@@ -57,6 +59,10 @@ type Planner struct {
 	// MaxSplits is how many parallel scans a large splittable table may be
 	// read with; below 2, tables are read with one scan.
 	MaxSplits int
+	// Keys returns the first column of DuckDB's answer to sql over scans:
+	// how dynamic filtering (dynamic.go) reads the keys of a small
+	// filtered table before the query runs. Nil turns it off.
+	Keys func(ctx context.Context, sql string, scans []*Scan) ([]any, error)
 	// Describe returns the result schema DuckDB would give sql over
 	// scans, without running it. Whole-query pushdown needs it (the
 	// source's answer must come in DuckDB's types); nil turns it off.
@@ -75,7 +81,7 @@ const maxViewDepth = 16
 // session (current database, variables) for the translation; its Table
 // callback is set by the planner.
 func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
-	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown, maxSplits: p.MaxSplits, describe: p.Describe}
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown, maxSplits: p.MaxSplits, describe: p.Describe, keys: p.Keys}
 	sql, err := b.query(stmt, opts, 0)
 	if err != nil {
 		return nil, err
@@ -93,15 +99,20 @@ type builder struct {
 	noPushdown bool
 	maxSplits  int
 	describe   func(ctx context.Context, sql string, scans []*Scan) (*arrow.Schema, error)
+	keys       func(ctx context.Context, sql string, scans []*Scan) ([]any, error)
 }
 
 // ref is one table reference in the query text.
 type ref struct {
-	name  *ast.TableName
-	alias string // lower-case: the alias, or the table's name
-	table *catalog.Table
-	scan  *Scan
-	sql   string // what replaces the reference in the DuckDB SQL
+	name   *ast.TableName
+	alias  string // lower-case: the alias, or the table's name
+	table  *catalog.Table
+	scan   *Scan
+	sql    string               // what replaces the reference in the DuckDB SQL
+	direct *connectors.Location // a file DuckDB reads itself
+	// filters are the pushable conjuncts on this table (also for a file
+	// DuckDB reads itself): what dynamic filtering reads its keys with.
+	filters []connectors.Filter
 }
 
 // query resolves every table reference of stmt and translates it.
@@ -124,6 +135,9 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		pruneColumns(stmt, refs)
 		pushFilters(stmt, refs)
 		pushLimit(stmt, refs)
+		if b.keys != nil {
+			b.dynamicFilters(stmt, refs)
+		}
 	}
 	b.split(refs)
 	byNode := make(map[*ast.TableName]*ref, len(refs))
@@ -196,7 +210,7 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int, rep
 		} else if loc := entry.Table.Remote.Location; loc != nil && loc.Format == "parquet" && b.direct != nil && b.direct(loc) {
 			// DuckDB reads the file itself, with its own projection,
 			// filter pushdown and parallelism.
-			r.table = entry.Table
+			r.table, r.direct = entry.Table, loc
 			b.plan.Scans = append(b.plan.Scans, &Scan{Table: entry.Table, Direct: loc})
 			r.sql = "read_parquet(" + quoteString(loc.Path) + ")"
 		} else {
@@ -265,22 +279,43 @@ func (b *builder) view(v *catalog.View, db string, opts parser.Options, depth in
 
 // pruneColumns asks each scan for only the columns the query mentions. The
 // match is by name anywhere in the statement, a superset that needs no
-// scoping rules; a wildcard or a NATURAL join asks for every column.
+// scoping rules; `*` asks for every column of the tables of its SELECT
+// (except in EXISTS, whose select list is never read), `t.*` for every
+// column of t, a NATURAL join for every column of every table.
 func pruneColumns(stmt ast.StmtNode, refs []*ref) {
+	byNode := map[*ast.TableName]*ref{}
+	for _, r := range refs {
+		byNode[r.name] = r
+	}
 	used := map[string]bool{}
 	allFor := map[string]bool{} // aliases with alias.*
+	allOf := map[*ref]bool{}    // tables under a SELECT *
 	all := false
+	exists := map[ast.Node]bool{}
 	walk(stmt, func(n ast.Node) {
 		switch n := n.(type) {
+		case *ast.ExistsSubqueryExpr:
+			if sq, ok := n.Sel.(*ast.SubqueryExpr); ok {
+				exists[sq.Query] = true
+			}
 		case *ast.ColumnName:
 			used[n.Name.L] = true
-		case *ast.SelectField:
+		case *ast.SelectStmt:
 			// The AST walk does not descend into wildcards.
-			if w := n.WildCard; w != nil {
-				if w.Table.L == "" {
-					all = true
-				} else {
+			for _, f := range n.Fields.Fields {
+				w := f.WildCard
+				switch {
+				case w == nil:
+				case w.Table.L != "":
 					allFor[w.Table.L] = true
+				case exists[n]:
+				case n.From == nil || n.From.TableRefs == nil:
+				default:
+					sc := &scope{nullable: map[*ref]bool{}}
+					sc.collect(n.From.TableRefs, byNode, false)
+					for _, r := range sc.refs {
+						allOf[r] = true
+					}
 				}
 			}
 		case *ast.Join:
@@ -294,7 +329,7 @@ func pruneColumns(stmt ast.StmtNode, refs []*ref) {
 			continue
 		}
 		schema := r.table.Schema()
-		if all || allFor[r.alias] {
+		if all || allFor[r.alias] || allOf[r] {
 			r.scan.Request.Columns = fieldNames(schema)
 			continue
 		}

@@ -1,6 +1,9 @@
 package planner
 
 import (
+	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,29 +33,213 @@ func pushFilters(stmt ast.StmtNode, refs []*ref) {
 		scope := &scope{nullable: map[*ref]bool{}}
 		scope.collect(sel.From.TableRefs, byNode, false)
 		for _, c := range conjuncts(sel.Where) {
-			col, fs := extract(c)
-			if col == nil {
-				continue
-			}
-			r := scope.find(col)
-			if r == nil || r.scan == nil {
-				continue // unknown, or a file DuckDB reads and filters itself
-			}
-			field, ok := fieldOf(r.table.Schema(), col.Name.L)
-			if !ok {
-				continue
-			}
-			for _, f := range fs {
-				if f.Op == connectors.OpIsNull && scope.nullable[r] {
-					continue
-				}
-				if f, ok := typed(f, field); ok {
-					f.Column = field.Name
-					r.scan.Request.Filters = append(r.scan.Request.Filters, f)
-				}
+			for _, cf := range implied(c, scope) {
+				cf.push(scope)
 			}
 		}
 	})
+}
+
+// columnFilters are filters on one column of one table.
+type columnFilters struct {
+	r     *ref
+	field arrow.Field
+	fs    []connectors.Filter // constants not yet typed
+}
+
+// push gives the filters to the table's scan, typed to its column.
+func (cf columnFilters) push(scope *scope) {
+	r, field := cf.r, cf.field
+	for _, f := range cf.fs {
+		if f.Op == connectors.OpIsNull && scope.nullable[r] {
+			continue
+		}
+		if f, ok := typed(f, field); ok {
+			f.Column = field.Name
+			r.filters = append(r.filters, f)
+			if r.scan != nil { // else a file DuckDB reads and filters itself
+				r.scan.Request.Filters = append(r.scan.Request.Filters, f)
+			}
+		}
+	}
+}
+
+// implied returns the column filters a WHERE conjunct implies: its own
+// `column op constant` shape, or, for an OR, what every branch implies —
+// a filter all branches share, the union of their equalities on a column
+// (`(a = 1 AND …) OR (a = 2 AND …)` implies `a IN (1, 2)`), the loosest
+// of their numeric bounds. Implied filters only narrow what a source
+// sends; the WHERE itself still runs in DuckDB.
+func implied(c ast.ExprNode, scope *scope) []columnFilters {
+	branches := disjuncts(c)
+	if len(branches) == 1 {
+		col, fs := extract(c)
+		if col == nil {
+			return nil
+		}
+		r := scope.find(col)
+		if r == nil {
+			return nil
+		}
+		field, ok := fieldOf(r.table.Schema(), col.Name.L)
+		if !ok {
+			return nil
+		}
+		return []columnFilters{{r: r, field: field, fs: fs}}
+	}
+	// Per branch, per column: the filters its conjuncts imply.
+	type key struct {
+		r    *ref
+		name string
+	}
+	var common map[key]columnFilters
+	for i, b := range branches {
+		here := map[key]columnFilters{}
+		for _, bc := range conjuncts(b) {
+			for _, cf := range implied(bc, scope) {
+				k := key{cf.r, cf.field.Name}
+				prev := here[k]
+				prev.r, prev.field = cf.r, cf.field
+				prev.fs = append(prev.fs, cf.fs...)
+				here[k] = prev
+			}
+		}
+		if i == 0 {
+			common = here
+			continue
+		}
+		for k, cf := range common {
+			other, ok := here[k]
+			if !ok {
+				delete(common, k)
+				continue
+			}
+			cf.fs = union(cf.fs, other.fs)
+			if len(cf.fs) == 0 {
+				delete(common, k)
+				continue
+			}
+			common[k] = cf
+		}
+	}
+	out := make([]columnFilters, 0, len(common))
+	for _, cf := range common {
+		out = append(out, cf)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].field.Name < out[j].field.Name }) // stable plans
+	return out
+}
+
+func disjuncts(e ast.ExprNode) []ast.ExprNode {
+	switch e := e.(type) {
+	case *ast.ParenthesesExpr:
+		return disjuncts(e.Expr)
+	case *ast.BinaryOperationExpr:
+		if e.Op == opcode.LogicOr {
+			return append(disjuncts(e.L), disjuncts(e.R)...)
+		}
+	}
+	return []ast.ExprNode{e}
+}
+
+// union is what holds when either a's or b's filters (on one column) all
+// hold: the equal values of both, the lower of two lower bounds, the
+// higher of two upper bounds, a filter both have.
+func union(a, b []connectors.Filter) []connectors.Filter {
+	var out []connectors.Filter
+	if va, ok := equalValues(a); ok {
+		if vb, ok := equalValues(b); ok {
+			out = append(out, connectors.Filter{Op: connectors.OpIn, Values: distinct(append(va, vb...))})
+		}
+	}
+	for _, lower := range []bool{true, false} {
+		la, va, oka := bound(a, lower)
+		lb, vb, okb := bound(b, lower)
+		if oka && okb {
+			op := connectors.OpLe
+			if lower {
+				op = connectors.OpGe
+			}
+			if (la < lb) == lower {
+				out = append(out, connectors.Filter{Op: op, Values: []any{va}})
+			} else {
+				out = append(out, connectors.Filter{Op: op, Values: []any{vb}})
+			}
+		}
+	}
+	for _, fa := range a {
+		for _, fb := range b {
+			if fa.String() == fb.String() && fa.Op != connectors.OpIn && fa.Op != connectors.OpEq {
+				out = append(out, fa)
+			}
+		}
+	}
+	return out
+}
+
+// equalValues are the values an `=` or IN filter among fs allows.
+func equalValues(fs []connectors.Filter) ([]any, bool) {
+	for _, f := range fs {
+		if f.Op == connectors.OpEq || f.Op == connectors.OpIn {
+			return slices.Clone(f.Values), true
+		}
+	}
+	return nil, false
+}
+
+// bound is the tightest numeric lower (or upper) bound among fs, with `>`
+// read as `>=` (looser, which is all a pushed filter needs).
+func bound(fs []connectors.Filter, lower bool) (float64, any, bool) {
+	found, best, bestValue := false, 0.0, any(nil)
+	for _, f := range fs {
+		var isBound bool
+		if lower {
+			isBound = f.Op == connectors.OpGe || f.Op == connectors.OpGt
+		} else {
+			isBound = f.Op == connectors.OpLe || f.Op == connectors.OpLt
+		}
+		if !isBound || len(f.Values) != 1 {
+			continue
+		}
+		v, ok := number(f.Values[0])
+		if !ok {
+			continue
+		}
+		if !found || (v > best) == lower {
+			best, bestValue, found = v, f.Values[0], true
+		}
+	}
+	return best, bestValue, found
+}
+
+// distinct drops repeated values, keeping the first of each.
+func distinct(vals []any) []any {
+	seen := map[string]bool{}
+	out := vals[:0]
+	for _, v := range vals {
+		k := fmt.Sprintf("%T:%v", v, v)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// number reads a parser constant that is an integer small enough to be
+// exact as a float64.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		if n > -1<<53 && n < 1<<53 {
+			return float64(n), true
+		}
+	case uint64:
+		if n < 1<<53 {
+			return float64(n), true
+		}
+	}
+	return 0, false
 }
 
 // scope is the FROM clause of one SELECT.

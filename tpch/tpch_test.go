@@ -128,9 +128,11 @@ func pushed(t *testing.T, name, query string, gw *sql.DB) string {
 		t.Errorf("EXPLAIN: %v", err)
 		return ""
 	}
-	queries, engine := 0, ""
+	queries, dynamic, engine := 0, 0, ""
 	for _, r := range rows {
 		switch r[0].text {
+		case "dynamic filter":
+			dynamic++
 		case "query":
 			queries++
 		case "duckdb":
@@ -140,7 +142,10 @@ func pushed(t *testing.T, name, query string, gw *sql.DB) string {
 	if singleSource[name] && (queries != 1 || engine != `SELECT * FROM "tributary_query_0"`) {
 		t.Errorf("%s lives in one source but was not pushed whole:\n%v", name, rows)
 	}
-	return fmt.Sprintf("%d parts pushed whole", queries)
+	if os.Getenv("TPCH_EXPLAIN") != "" {
+		t.Logf("EXPLAIN %s:\n%v", name, rows)
+	}
+	return fmt.Sprintf("%d parts pushed whole, %d dynamic filters", queries, dynamic)
 }
 
 // vacuous reports whether a result is empty or only NULLs (an aggregate

@@ -29,15 +29,14 @@ import (
 //	double precision          float64               = <> < <= > >= IN    yes
 //	                          int64, Decimal                             no
 //	boolean                   bool                  = <> IN …            yes
-//	text, varchar, name       string                = <> IN              yes (deterministic collation)
-//	                                                < <= > >= LIKE       no (collation order ≠ DuckDB's)
+//	text, varchar, name,      string                = <> IN              yes (deterministic collation)
+//	char(n) (as ::text)                             < <= > >= LIKE       no (collation order ≠ DuckDB's)
 //	bytea                     []byte                = <> < <= > >= IN    yes (both compare bytes)
 //	date                      Date                  = <> < <= > >= IN    yes
 //	timestamp, timestamptz    Timestamp             = <> < <= > >= IN    yes
 //
 // Nothing else is pushed: real (a float64 constant against a float32
-// column compares differently), char(n) (PostgreSQL ignores the padding),
-// time and every text-output type (their comparisons are not those of
+// column compares differently), time and every text-output type (their comparisons are not those of
 // their text). Strings holding a NUL byte or invalid UTF-8, which
 // PostgreSQL rejects as text, are not pushed either, nor are nil values;
 // a LIKE pattern ending in a lone backslash (PostgreSQL rejects it) neither.
@@ -143,6 +142,11 @@ func quoteIdent(name string) string {
 // after the n already bound. ok is false when the filter is not pushed.
 func translate(col column, f connectors.Filter, n int) (cond string, args []any, exact, ok bool) {
 	ident := quoteIdent(col.name)
+	if col.kind == kindBpchar {
+		// Compared as the text the scan returns (without the padding),
+		// not as char(n), which ignores trailing blanks.
+		ident += "::text"
+	}
 	switch f.Op {
 	case connectors.OpIsNull, connectors.OpIsNotNull:
 		return ident + " " + string(f.Op), nil, true, true
@@ -177,7 +181,7 @@ func translate(col column, f connectors.Filter, n int) (cond string, args []any,
 		sb.WriteByte(')')
 		return sb.String(), args, exact, true
 	case connectors.OpLike:
-		if len(f.Values) != 1 || col.kind != kindString || !col.deterministic {
+		if len(f.Values) != 1 || (col.kind != kindString && col.kind != kindBpchar) || !col.deterministic {
 			return "", nil, false, false
 		}
 		pat, ok := f.Values[0].(string)
@@ -227,7 +231,7 @@ func bind(col column, op connectors.Op, v any) (binding, bool) {
 		if b, ok := v.(bool); ok {
 			return binding{b, "bool", true}, true
 		}
-	case kindString:
+	case kindString, kindBpchar:
 		if s, ok := v.(string); ok && pgText(s) {
 			exact := col.deterministic && (op == connectors.OpEq || op == connectors.OpNe)
 			return binding{s, "text", exact}, true

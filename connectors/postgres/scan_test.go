@@ -218,8 +218,10 @@ func TestFilters(t *testing.T) {
 		{f("b", connectors.OpEq, true), `"b" = $1::bool`, []int32{1}, true},
 		{f("by", connectors.OpGe, []byte{2}), `"by" >= $1::bytea`, []int32{2, 3}, true},
 		{f("fl", connectors.OpLe, 1.5), `"fl" <= $1::float8`, []int32{1, 2}, true},
-		{f("r", connectors.OpEq, 1.5), "", []int32{1, 2, 3, 4}, false},  // real: not pushed
-		{f("cc", connectors.OpEq, "a"), "", []int32{1, 2, 3, 4}, false}, // char(n): not pushed
+		{f("r", connectors.OpEq, 1.5), "", []int32{1, 2, 3, 4}, false},             // real: not pushed
+		{f("cc", connectors.OpEq, "a"), `"cc"::text = $1::text`, []int32{1}, true}, // char(n) as the text a scan returns
+		{f("cc", connectors.OpEq, "a "), `"cc"::text = $1::text`, nil, true},       // (no padding), as DuckDB compares it
+		{f("cc", connectors.OpIn, "a", "c"), `"cc"::text IN ($1::text,$2::text)`, []int32{1, 3}, true},
 		{f("u", connectors.OpEq, "not-a-uuid"), "", []int32{1, 2, 3, 4}, false},
 		{f("u", connectors.OpIsNotNull), `"u" IS NOT NULL`, []int32{1}, true},
 		{f("i", connectors.OpEq, "20"), "", []int32{1, 2, 3, 4}, false}, // mismatched value type
