@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -394,5 +395,44 @@ func TestDescribe(t *testing.T) {
 	}
 	if _, err := e.Describe(context.Background(), `SELECT nope FROM "s0"`, []Input{{View: "s0", Schema: schema}}); err == nil {
 		t.Error("unknown column described")
+	}
+}
+
+// A query whose state exceeds the memory limit spills to the spill
+// directory instead of failing: a sort of 4M rows of ~40-byte strings
+// (well over 150 MB) under a 64 MB limit.
+func TestSpillsBeyondMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	e, err := Open(Config{MemoryLimit: "64MB", SpillDir: dir, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	spilled := make(chan bool, 1)
+	stop := make(chan struct{})
+	go func() {
+		seen := false
+		for !seen {
+			select {
+			case <-stop:
+				spilled <- false
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			entries, _ := os.ReadDir(dir)
+			seen = len(entries) > 0
+		}
+		spilled <- true
+	}()
+	rows, err := queryAll(t, e, `SELECT COUNT(*), MIN(s), MAX(s) FROM (SELECT md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) AS s FROM range(4000000) t(i) ORDER BY s OFFSET 1)`)
+	close(stop)
+	if err != nil {
+		t.Fatalf("the query failed instead of spilling: %v", err)
+	}
+	if fmt.Sprint(rows[0][0]) != "3999999" {
+		t.Errorf("count %v", rows[0][0])
+	}
+	if !<-spilled {
+		t.Error("nothing was written to the spill directory")
 	}
 }
