@@ -217,7 +217,19 @@ type binding struct {
 func bind(col column, op connectors.Op, v any) (binding, bool) {
 	switch col.kind {
 	case kindInt16, kindInt32, kindInt64:
-		return bindNumber(v, true, false, false)
+		b, ok := bindNumber(v, true, false, false)
+		if n, isInt := v.(int64); ok && isInt {
+			// In the column's own type when it fits: PostgreSQL hashes
+			// a long IN list only when both sides hash alike, and
+			// int4 = int8 does not.
+			switch {
+			case col.kind == kindInt16 && n >= math.MinInt16 && n <= math.MaxInt16:
+				b.arg, b.cast = int16(n), "int2"
+			case col.kind == kindInt32 && n >= math.MinInt32 && n <= math.MaxInt32:
+				b.arg, b.cast = int32(n), "int4"
+			}
+		}
+		return b, ok
 	case kindDecimal:
 		return bindNumber(v, false, false, true)
 	case kindFloat64:

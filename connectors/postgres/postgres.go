@@ -185,6 +185,14 @@ func decodeOptions(options map[string]any) (*config, error) {
 	// Pushed-down queries name tables without a schema (the planner does
 	// not know it): they resolve in the schema this source exposes.
 	cc.RuntimeParams["search_path"] = quoteIdent(cfg.schema)
+	// pgx prepares and reuses statements; after five runs PostgreSQL may
+	// switch to a generic plan that ignores the parameters' values, and
+	// then searches an IN list (a dynamic filter of thousands of keys)
+	// linearly for every row instead of hashing it. Scans are cheap to
+	// plan: always plan with the values.
+	if _, ok := cc.RuntimeParams["plan_cache_mode"]; !ok {
+		cc.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	if timeout > 0 {
 		// In the startup packet, so every connection, new or reconnected,
 		// has it without an extra round trip.
