@@ -63,6 +63,7 @@ func init() {
 		"reverse":          {1, 1, strCall("reverse")},
 		"substring_index":  {3, 3, strCall("mysql_substring_index")},
 		"convert":          {2, 2, convertUsing},
+		"char_func":        {2, -1, charFunc}, // CHAR(n, … [USING charset]); the parser appends the charset
 
 		// Numbers.
 		"abs":      {1, 1, call("abs")},
@@ -168,6 +169,20 @@ func call(name string) func(*translator, []ast.ExprNode) string {
 	return func(t *translator, args []ast.ExprNode) string {
 		return name + "(" + t.exprList(args) + ")"
 	}
+}
+
+// charFunc prints CHAR(n, …): the characters with those codes, NULLs
+// skipped. MySQL makes bytes of the codes (a binary string unless USING
+// names a charset); DuckDB's chr makes Unicode characters, the same for
+// the ASCII codes clients use (CHAR(39), the quote, in the MariaDB ODBC
+// driver's SQLColumns).
+func charFunc(t *translator, args []ast.ExprNode) string {
+	codes := args[:len(args)-1]
+	parts := make([]string, len(codes))
+	for i, a := range codes {
+		parts[i] = "chr(CAST(" + t.expr(a) + " AS INTEGER))"
+	}
+	return "concat(" + strings.Join(parts, ", ") + ")"
 }
 
 // strCall casts the first argument to VARCHAR: MySQL string functions

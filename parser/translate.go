@@ -83,6 +83,9 @@ type translator struct {
 	err  error
 	// ctes holds the CTE names in scope, innermost WITH last.
 	ctes []map[string]bool
+	// userVars holds the user variables assigned by the fields printed so
+	// far of the select list being printed (see uservars.go).
+	userVars map[string]ast.ExprNode
 }
 
 func (t *translator) fail(k sqlerr.Kind, format string, args ...any) string {
@@ -277,11 +280,17 @@ func (t *translator) fields(fl *ast.FieldList) string {
 		return t.unsupported("SELECT without fields")
 	}
 	parts := make([]string, 0, len(fl.Fields))
+	outer := t.userVars
+	t.userVars = nil
+	defer func() { t.userVars = outer }()
 	for _, f := range fl.Fields {
 		if f.Auxiliary {
 			continue
 		}
 		parts = append(parts, t.field(f))
+		if f.Expr != nil {
+			t.recordAssignments(f.Expr)
+		}
 	}
 	return strings.Join(parts, ", ")
 }
