@@ -1,0 +1,80 @@
+// MariaDB Connector/J against Tributary: the DatabaseMetaData calls with
+// which DBeaver and Metabase browse a database, then a PreparedStatement.
+// Prints what the driver reports; e2e/clients_test.go compares it with
+// connectorj.golden.
+import java.sql.*;
+import java.util.*;
+
+public class ConnectorJ {
+    static final String QUERY = "SELECT s.shipment_id, o.order_id, o.total, c.name, o.order_date, s.shipped_at, s.weight_kg\n"
+            + "FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id\n"
+            + "WHERE s.order_id BETWEEN ? AND ? AND s.carrier <> ? ORDER BY s.shipment_id";
+
+    public static void main(String[] args) throws Exception {
+        String db = System.getenv("TRIBUTARY_DATABASE");
+        String url = "jdbc:mariadb://" + System.getenv("TRIBUTARY_HOST") + ":" + System.getenv("TRIBUTARY_PORT") + "/" + db;
+        Properties props = new Properties();
+        props.setProperty("user", System.getenv("TRIBUTARY_USER"));
+        props.setProperty("password", System.getenv("TRIBUTARY_PASSWORD"));
+        // Server-side prepared statements: the binary protocol, as with useServerPrepStmts in Metabase.
+        props.setProperty("useServerPrepStmts", "true");
+        try (Connection conn = DriverManager.getConnection(url, props)) {
+            DatabaseMetaData md = conn.getMetaData();
+            System.out.println("product " + md.getDatabaseProductName() + " " + md.getDatabaseProductVersion());
+            System.out.println("catalog " + conn.getCatalog());
+            print("catalogs", md.getCatalogs(), "TABLE_CAT");
+            print("tables", md.getTables(db, null, "%", null), "TABLE_CAT", "TABLE_NAME", "TABLE_TYPE", "REMARKS");
+            print("columns", md.getColumns(db, null, "%", "%"), "TABLE_NAME", "COLUMN_NAME", "TYPE_NAME", "DATA_TYPE",
+                    "COLUMN_SIZE", "DECIMAL_DIGITS", "NULLABLE", "IS_NULLABLE", "ORDINAL_POSITION");
+            print("primary keys", md.getPrimaryKeys(db, null, "shipments"), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ");
+            print("index info", md.getIndexInfo(db, null, "shipments", false, false), "TABLE_NAME", "INDEX_NAME", "COLUMN_NAME");
+            print("imported keys", md.getImportedKeys(db, null, "orders"), "FKTABLE_NAME", "FKCOLUMN_NAME");
+
+            try (PreparedStatement ps = conn.prepareStatement(QUERY)) {
+                ps.setInt(1, 10);
+                ps.setLong(2, 13);
+                ps.setString(3, "UPS");
+                try (ResultSet rs = ps.executeQuery()) {
+                    ResultSetMetaData rm = rs.getMetaData();
+                    for (int i = 1; i <= rm.getColumnCount(); i++) {
+                        System.out.println("result column " + rm.getColumnLabel(i) + " " + rm.getColumnTypeName(i)
+                                + " type=" + rm.getColumnType(i) + " class=" + rm.getColumnClassName(i)
+                                + " precision=" + rm.getPrecision(i) + " scale=" + rm.getScale(i)
+                                + " nullable=" + rm.isNullable(i));
+                    }
+                    while (rs.next()) {
+                        StringBuilder row = new StringBuilder("row");
+                        for (int i = 1; i <= rm.getColumnCount(); i++) {
+                            Object v = rs.getObject(i);
+                            row.append(" ").append(v == null ? "null" : v.getClass().getSimpleName() + "(" + v + ")");
+                        }
+                        System.out.println(row);
+                    }
+                }
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT carrier FROM shipments WHERE carrier = ?")) {
+                ps.setString(1, "O'Neil Freight");
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        System.out.println("quoted parameter " + rs.getString(1));
+                    }
+                }
+            }
+        }
+    }
+
+    static void print(String what, ResultSet rs, String... cols) throws SQLException {
+        try (rs) {
+            int n = 0;
+            while (rs.next()) {
+                StringBuilder line = new StringBuilder(what);
+                for (String c : cols) {
+                    line.append(" ").append(c).append("=").append(rs.getString(c));
+                }
+                System.out.println(line);
+                n++;
+            }
+            System.out.println(what + ": " + n + " rows");
+        }
+    }
+}

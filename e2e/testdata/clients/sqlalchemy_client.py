@@ -1,0 +1,51 @@
+"""SQLAlchemy's inspector and pandas.read_sql against Tributary: what
+Superset does to list schemas, tables and columns and to run a chart's query.
+
+Prints what they report; e2e/clients_test.go compares it with
+sqlalchemy.golden.
+"""
+import os
+
+import pandas as pd
+import sqlalchemy
+from sqlalchemy import create_engine, inspect, text
+
+url = sqlalchemy.engine.URL.create(
+    "mysql+pymysql",
+    username=os.environ["TRIBUTARY_USER"],
+    password=os.environ["TRIBUTARY_PASSWORD"],
+    host=os.environ["TRIBUTARY_HOST"],
+    port=int(os.environ["TRIBUTARY_PORT"]),
+    database=os.environ["TRIBUTARY_DATABASE"],
+)
+engine = create_engine(url)
+schema = os.environ["TRIBUTARY_DATABASE"]
+
+insp = inspect(engine)
+print("schemas", insp.get_schema_names())
+print("tables", insp.get_table_names(schema=schema))
+print("views", insp.get_view_names(schema=schema))
+print("default schema", insp.default_schema_name)
+for table in ["customers", "orders", "products", "shipments"]:
+    for col in insp.get_columns(table, schema=schema):
+        print("column", table, col["name"], repr(col["type"]), "nullable" if col["nullable"] else "not null")
+    print("pk", table, insp.get_pk_constraint(table, schema=schema))
+    print("foreign keys", table, insp.get_foreign_keys(table, schema=schema))
+    print("indexes", table, insp.get_indexes(table, schema=schema))
+    print("unique constraints", table, insp.get_unique_constraints(table, schema=schema))
+print("view definition", insp.get_view_definition("big_orders", schema=schema))
+
+# A chart's query: a join across the three systems, with bound parameters.
+query = text("""SELECT c.country, o.order_date, COUNT(*) AS orders, SUM(o.total) AS revenue,
+       AVG(p.price) AS avg_price, MAX(s.shipped_at) AS last_shipped
+FROM orders o JOIN customers c ON c.customer_id = o.customer_id
+JOIN order_items i ON i.order_id = o.order_id JOIN products p ON p.product_id = i.product_id
+LEFT JOIN shipments s ON s.order_id = o.order_id
+WHERE o.order_id BETWEEN :lo AND :hi
+GROUP BY c.country, o.order_date ORDER BY o.order_date, c.country""")
+with engine.connect() as conn:
+    df = pd.read_sql(query, conn, params={"lo": 10, "hi": 14})
+for name, dtype in df.dtypes.items():
+    print("dtype", name, dtype)
+for row in df.itertuples(index=False):
+    print("row", repr(tuple(row)))
