@@ -188,6 +188,13 @@ func TestInformationSchema(t *testing.T) {
 		{"SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'demo'", "[[0]]"},
 		{"SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE IS_DEFAULT = 'Yes' ORDER BY 1", "[[binary] [utf8mb4_general_ci]]"},
 		{"SELECT COUNT(*) > 10 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'TABLES'", "[[1]]"},
+		// Text compares without regard to case, as in MySQL (Connector/J's
+		// getColumns: IF(IS_NULLABLE = 'yes',1,0)).
+		{"SELECT COLUMN_NAME, IF(IS_NULLABLE = 'yes', 1, 0) FROM information_schema.COLUMNS " +
+			"WHERE table_schema = 'DEMO' AND table_name LIKE 'ORDER_ITEM%' ORDER BY ORDINAL_POSITION",
+			"[[order_id 0] [product_id 0] [quantity 0]]"},
+		{"SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'demo' AND IS_NULLABLE IN ('yes')", "[[10]]"},
+		{"SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'Demo' AND IS_NULLABLE = 'no'", "[[8]]"},
 	}
 	for _, c := range cases {
 		w, err := run(t, g, s, c.query)
