@@ -1,5 +1,6 @@
 // MariaDB Connector/J against Tributary: the DatabaseMetaData calls with
-// which DBeaver and Metabase browse a database, then a PreparedStatement.
+// which DBeaver and Metabase browse a database, then a PreparedStatement,
+// prepared by the driver and by the server.
 // Prints what the driver reports; e2e/clients_test.go compares it with
 // connectorj.golden.
 import java.sql.*;
@@ -13,12 +14,7 @@ public class ConnectorJ {
     public static void main(String[] args) throws Exception {
         String db = System.getenv("TRIBUTARY_DATABASE");
         String url = "jdbc:mariadb://" + System.getenv("TRIBUTARY_HOST") + ":" + System.getenv("TRIBUTARY_PORT") + "/" + db;
-        Properties props = new Properties();
-        props.setProperty("user", System.getenv("TRIBUTARY_USER"));
-        props.setProperty("password", System.getenv("TRIBUTARY_PASSWORD"));
-        // Server-side prepared statements: the binary protocol, as with useServerPrepStmts in Metabase.
-        props.setProperty("useServerPrepStmts", "true");
-        try (Connection conn = DriverManager.getConnection(url, props)) {
+        try (Connection conn = connect(url, false)) {
             DatabaseMetaData md = conn.getMetaData();
             System.out.println("product " + md.getDatabaseProductName() + " " + md.getDatabaseProductVersion());
             System.out.println("catalog " + conn.getCatalog());
@@ -29,35 +25,54 @@ public class ConnectorJ {
             print("primary keys", md.getPrimaryKeys(db, null, "shipments"), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ");
             print("index info", md.getIndexInfo(db, null, "shipments", false, false), "TABLE_NAME", "INDEX_NAME", "COLUMN_NAME");
             print("imported keys", md.getImportedKeys(db, null, "orders"), "FKTABLE_NAME", "FKCOLUMN_NAME");
+        }
+        // The driver's default sends the statement as text with the
+        // parameters escaped in; useServerPrepStmts prepares it on the
+        // server (COM_STMT_PREPARE/EXECUTE, binary rows).
+        for (boolean serverPrepared : new boolean[] {false, true}) {
+            String how = serverPrepared ? "server-prepared" : "client-prepared";
+            try (Connection conn = connect(url, serverPrepared)) {
+                query(conn, how);
+            }
+        }
+    }
 
-            try (PreparedStatement ps = conn.prepareStatement(QUERY)) {
-                ps.setInt(1, 10);
-                ps.setLong(2, 13);
-                ps.setString(3, "UPS");
-                try (ResultSet rs = ps.executeQuery()) {
-                    ResultSetMetaData rm = rs.getMetaData();
+    static Connection connect(String url, boolean serverPrepared) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", System.getenv("TRIBUTARY_USER"));
+        props.setProperty("password", System.getenv("TRIBUTARY_PASSWORD"));
+        props.setProperty("useServerPrepStmts", String.valueOf(serverPrepared));
+        return DriverManager.getConnection(url, props);
+    }
+
+    static void query(Connection conn, String how) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(QUERY)) {
+            ps.setInt(1, 10);
+            ps.setLong(2, 13);
+            ps.setString(3, "UPS");
+            try (ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData rm = rs.getMetaData();
+                for (int i = 1; i <= rm.getColumnCount(); i++) {
+                    System.out.println(how + " column " + rm.getColumnLabel(i) + " " + rm.getColumnTypeName(i)
+                            + " type=" + rm.getColumnType(i) + " class=" + rm.getColumnClassName(i)
+                            + " precision=" + rm.getPrecision(i) + " scale=" + rm.getScale(i)
+                            + " nullable=" + rm.isNullable(i));
+                }
+                while (rs.next()) {
+                    StringBuilder row = new StringBuilder(how + " row");
                     for (int i = 1; i <= rm.getColumnCount(); i++) {
-                        System.out.println("result column " + rm.getColumnLabel(i) + " " + rm.getColumnTypeName(i)
-                                + " type=" + rm.getColumnType(i) + " class=" + rm.getColumnClassName(i)
-                                + " precision=" + rm.getPrecision(i) + " scale=" + rm.getScale(i)
-                                + " nullable=" + rm.isNullable(i));
+                        Object v = rs.getObject(i);
+                        row.append(" ").append(v == null ? "null" : v.getClass().getSimpleName() + "(" + v + ")");
                     }
-                    while (rs.next()) {
-                        StringBuilder row = new StringBuilder("row");
-                        for (int i = 1; i <= rm.getColumnCount(); i++) {
-                            Object v = rs.getObject(i);
-                            row.append(" ").append(v == null ? "null" : v.getClass().getSimpleName() + "(" + v + ")");
-                        }
-                        System.out.println(row);
-                    }
+                    System.out.println(row);
                 }
             }
-            try (PreparedStatement ps = conn.prepareStatement("SELECT carrier FROM shipments WHERE carrier = ?")) {
-                ps.setString(1, "O'Neil Freight");
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        System.out.println("quoted parameter " + rs.getString(1));
-                    }
+        }
+        try (PreparedStatement ps = conn.prepareStatement("SELECT carrier FROM shipments WHERE carrier = ?")) {
+            ps.setString(1, "O'Neil Freight");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    System.out.println(how + " quoted parameter " + rs.getString(1));
                 }
             }
         }
