@@ -203,7 +203,7 @@ func TestInformationSchema(t *testing.T) {
 		}
 	}
 	s.DB = "information_schema"
-	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMA%'")
+	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMAT%'")
 	if err != nil || fmt.Sprint(w.rows) != "[[SCHEMATA]]" {
 		t.Errorf("SHOW TABLES in information_schema: %v, %v", w.rows, err)
 	}

@@ -309,6 +309,11 @@ func (t *translator) field(f *ast.SelectField) string {
 	if name == "" {
 		name = columnName(f)
 	}
+	if name == "" {
+		// SELECT '' (MariaDB ODBC's SQLGetTypeInfo has '' fields): DuckDB
+		// has no empty identifier, so the column keeps DuckDB's name.
+		return t.expr(f.Expr)
+	}
 	return t.expr(f.Expr) + " AS " + t.ident(name)
 }
 

@@ -25,6 +25,16 @@ public class ConnectorJ {
             print("primary keys", md.getPrimaryKeys(db, null, "shipments"), "TABLE_NAME", "COLUMN_NAME", "KEY_SEQ");
             print("index info", md.getIndexInfo(db, null, "shipments", false, false), "TABLE_NAME", "INDEX_NAME", "COLUMN_NAME");
             print("imported keys", md.getImportedKeys(db, null, "orders"), "FKTABLE_NAME", "FKCOLUMN_NAME");
+            // What else a tool asks while it builds its tree: only that it answers.
+            count("table types", md.getTableTypes());
+            count("schemas", md.getSchemas());
+            count("type info", md.getTypeInfo());
+            count("exported keys", md.getExportedKeys(db, null, "orders"));
+            count("procedures", md.getProcedures(db, null, "%"));
+            count("functions", md.getFunctions(db, null, "%"));
+            count("best row identifier", md.getBestRowIdentifier(db, null, "shipments", DatabaseMetaData.bestRowSession, true));
+            count("column privileges", md.getColumnPrivileges(db, null, "shipments", "%"));
+            count("table privileges", md.getTablePrivileges(db, null, "%"));
         }
         // The driver's default sends the statement as text with the
         // parameters escaped in; useServerPrepStmts prepares it on the
@@ -75,6 +85,16 @@ public class ConnectorJ {
                     System.out.println(how + " quoted parameter " + rs.getString(1));
                 }
             }
+        }
+    }
+
+    static void count(String what, ResultSet rs) throws SQLException {
+        try (rs) {
+            int n = 0;
+            while (rs.next()) {
+                n++;
+            }
+            System.out.println(what + ": " + n + " rows");
         }
     }
 

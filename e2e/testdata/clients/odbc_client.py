@@ -38,6 +38,10 @@ for c in cur.columns(table="orders", catalog=db).fetchall():
           "digits", c.decimal_digits, "nullable", c.nullable)
 print("primary keys", [tuple(r) for r in cur.primaryKeys(table="shipments", catalog=db).fetchall()])
 print("statistics", [(r.index_name, r.column_name) for r in cur.statistics(table="shipments", catalog=db).fetchall()])
+print("foreign keys", [tuple(r) for r in cur.foreignKeys(table="orders", catalog=db).fetchall()])
+print("special columns", [tuple(r) for r in cur.rowIdColumns(table="shipments", catalog=db).fetchall()])
+print("type info rows", len(cur.getTypeInfo().fetchall()))
+print("procedures", [tuple(r) for r in cur.procedures(catalog=db).fetchall()])
 
 cur.execute(QUERY, 10, 13, "UPS")
 for name, type_code, display_size, internal_size, precision, scale, null_ok in cur.description:

@@ -33,6 +33,8 @@ for table in ["customers", "orders", "products", "shipments"]:
     print("foreign keys", table, insp.get_foreign_keys(table, schema=schema))
     print("indexes", table, insp.get_indexes(table, schema=schema))
     print("unique constraints", table, insp.get_unique_constraints(table, schema=schema))
+    print("comment", table, insp.get_table_comment(table, schema=schema))
+print("has table", insp.has_table("orders", schema=schema), insp.has_table("nope", schema=schema))
 print("view definition", insp.get_view_definition("big_orders", schema=schema))
 
 # A chart's query: a join across the three systems, with bound parameters.
@@ -49,3 +51,10 @@ for name, dtype in df.dtypes.items():
     print("dtype", name, dtype)
 for row in df.itertuples(index=False):
     print("row", repr(tuple(row)))
+
+# A whole table, as Superset's table preview and pandas.read_sql_table
+# read it: reflected, then selected.
+products = pd.read_sql_table("products", engine, schema=schema)
+for name, dtype in products.dtypes.items():
+    print("products dtype", name, dtype)
+print("products", len(products), "rows; first", repr(tuple(products.iloc[0])))
