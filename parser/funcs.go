@@ -124,6 +124,10 @@ func init() {
 		"timestampdiff":      {3, 3, timestampdiff},
 		"unix_timestamp":     {0, 1, unixTimestamp},
 		"from_unixtime":      {1, 2, fromUnixtime},
+		"makedate":           {2, 2, call("mysql_makedate")},
+		"timestamp":          {1, 1, wrap("mysql_ts(", ")")},
+		"week":               {1, 2, week("mysql_week0", "week")},
+		"yearweek":           {1, 2, week("mysql_yearweek0", "yearweek")},
 		ast.DateLiteral:      {1, 1, typedLiteral("DATE")},
 		ast.TimeLiteral:      {1, 1, typedLiteral("TIME")},
 		ast.TimestampLiteral: {1, 1, typedLiteral("TIMESTAMP")},
@@ -459,6 +463,32 @@ func fromUnixtime(t *translator, args []ast.ExprNode) string {
 		return ts
 	}
 	return t.strftime(ts, args[1])
+}
+
+// week prints WEEK or YEARWEEK in mode 0 (weeks from Sunday, MySQL's
+// default_week_format) or, for WEEK, mode 3 (ISO weeks); other modes are
+// unsupported.
+func week(mode0, iso string) func(*translator, []ast.ExprNode) string {
+	return func(t *translator, args []ast.ExprNode) string {
+		ts := "mysql_ts(" + t.expr(args[0]) + ")"
+		mode := int64(0)
+		if len(args) == 2 {
+			v, ok := args[1].(*test_driver.ValueExpr)
+			if !ok || v.Kind() != test_driver.KindInt64 {
+				return t.unsupported("a mode of WEEK/YEARWEEK that is not a constant")
+			}
+			mode = v.GetInt64()
+		}
+		switch {
+		case mode == 0:
+			return mode0 + "(" + ts + ")"
+		case mode == 3 && iso == "week":
+			return "week(" + ts + ")"
+		case mode == 3:
+			return "(yearweek(" + ts + "))"
+		}
+		return t.unsupported(fmt.Sprintf("%s mode %d", strings.ToUpper(iso), mode))
+	}
 }
 
 func dateFormat(t *translator, args []ast.ExprNode) string {
