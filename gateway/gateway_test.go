@@ -68,6 +68,8 @@ func TestSet(t *testing.T) {
 		{stmt: "SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')", check: "SELECT @@sql_mode LIKE '%,ANSI_QUOTES'", want: "1"},
 		{stmt: "SET @@session.time_zone = '+00:00'", check: "SELECT @@time_zone", want: "+00:00"},
 		{stmt: "SET time_zone = DEFAULT", check: "SELECT @@time_zone", want: "SYSTEM"},
+		{stmt: "SET SESSION TRANSACTION READ ONLY", check: "SELECT @@transaction_read_only", want: "1"}, // DBeaver's read-only connections
+		{stmt: "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", check: "SELECT @@transaction_isolation", want: "READ-UNCOMMITTED"},
 		{stmt: "SET @x = 5"},
 		{stmt: "SET no_such_variable = 1", kind: sqlerr.UnknownSystemVariable},
 		{stmt: "SET GLOBAL autocommit = 0", kind: sqlerr.Forbidden},
