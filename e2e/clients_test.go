@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -202,6 +203,11 @@ const shipmentsQuery = `SELECT s.shipment_id, o.order_id, o.total, c.name, o.ord
 FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id
 WHERE s.order_id BETWEEN ? AND ? AND s.carrier <> ? ORDER BY s.shipment_id`
 
+// typedQuery takes parameters of the types clients bind: a DATETIME, a
+// DATE, a DECIMAL and a NULL.
+const typedQuery = `SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id
+WHERE s.shipped_at >= ? AND o.order_date <= ? AND o.total > ? AND COALESCE(?, s.carrier) = s.carrier ORDER BY s.shipment_id`
+
 // goClientReport is the go-sql-driver/mysql client: the shipments query
 // with the arguments interpolated into the text (COM_QUERY) or bound in a
 // prepared statement (COM_STMT_PREPARE/EXECUTE, binary rows).
@@ -259,5 +265,7 @@ func goClientReport(t *testing.T, g *gateway, interpolate bool) string {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&b, "quoted parameter %q\n", name)
+	typed := collectExact(t, db, typedQuery, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), "2022-02-10", "500.00", nil)
+	fmt.Fprintf(&b, "typed parameters %v\n", typed)
 	return b.String()
 }

@@ -11,6 +11,10 @@ public class ConnectorJ {
             + "FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id\n"
             + "WHERE s.order_id BETWEEN ? AND ? AND s.carrier <> ? ORDER BY s.shipment_id";
 
+    // Parameters of the types clients bind: DATETIME, DATE, DECIMAL and NULL.
+    static final String TYPED = "SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id\n"
+            + "WHERE s.shipped_at >= ? AND o.order_date <= ? AND o.total > ? AND COALESCE(?, s.carrier) = s.carrier ORDER BY s.shipment_id";
+
     public static void main(String[] args) throws Exception {
         String db = System.getenv("TRIBUTARY_DATABASE");
         String url = "jdbc:mariadb://" + System.getenv("TRIBUTARY_HOST") + ":" + System.getenv("TRIBUTARY_PORT") + "/" + db;
@@ -76,6 +80,19 @@ public class ConnectorJ {
                     }
                     System.out.println(row);
                 }
+            }
+        }
+        try (PreparedStatement ps = conn.prepareStatement(TYPED)) {
+            ps.setTimestamp(1, Timestamp.valueOf("2024-03-02 00:00:00"));
+            ps.setDate(2, java.sql.Date.valueOf("2022-02-10"));
+            ps.setBigDecimal(3, new java.math.BigDecimal("500.00"));
+            ps.setNull(4, Types.VARCHAR);
+            try (ResultSet rs = ps.executeQuery()) {
+                StringBuilder line = new StringBuilder(how + " typed parameters");
+                while (rs.next()) {
+                    line.append(" ").append(rs.getInt(1)).append(":").append(rs.getBigDecimal(2));
+                }
+                System.out.println(line);
             }
         }
         try (PreparedStatement ps = conn.prepareStatement("SELECT carrier FROM shipments WHERE carrier = ?")) {

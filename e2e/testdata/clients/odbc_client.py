@@ -6,6 +6,8 @@ parameters. pyodbc makes exactly these ODBC calls.
 Prints what the driver reports; e2e/clients_test.go compares it with
 odbc.golden.
 """
+import datetime
+import decimal
 import os
 
 import pyodbc
@@ -16,6 +18,10 @@ DRIVER = "MariaDB Unicode"
 QUERY = """SELECT s.shipment_id, o.order_id, o.total, c.name, o.order_date, s.shipped_at, s.weight_kg
 FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id
 WHERE s.order_id BETWEEN ? AND ? AND s.carrier <> ? ORDER BY s.shipment_id"""
+
+# Parameters of the types clients bind: DATETIME, DATE, DECIMAL and NULL.
+TYPED = """SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id
+WHERE s.shipped_at >= ? AND o.order_date <= ? AND o.total > ? AND COALESCE(?, s.carrier) = s.carrier ORDER BY s.shipment_id"""
 
 if DRIVER not in pyodbc.drivers():
     raise SystemExit(f"ODBC driver {DRIVER!r} not registered (have {pyodbc.drivers()}): install odbc-mariadb")
@@ -51,4 +57,7 @@ for row in cur.fetchall():
 
 cur.execute("SELECT carrier FROM shipments WHERE carrier = ?", "O'Neil Freight")
 print("quoted parameter", cur.fetchone()[0])
+
+cur.execute(TYPED, datetime.datetime(2024, 3, 2), datetime.date(2022, 2, 10), decimal.Decimal("500.00"), None)
+print("typed parameters", [tuple(r) for r in cur.fetchall()])
 conn.close()

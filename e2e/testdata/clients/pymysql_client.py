@@ -3,6 +3,8 @@
 Prints what PyMySQL reports (type codes from cursor.description, values as
 Python objects); e2e/clients_test.go compares it with pymysql.golden.
 """
+import datetime
+import decimal
 import os
 
 import pymysql
@@ -15,6 +17,10 @@ TYPE_NAMES = {v: k for k, v in vars(FIELD_TYPE).items() if isinstance(v, int)}
 QUERY = """SELECT s.shipment_id, o.order_id, o.total, c.name, o.order_date, s.shipped_at, s.weight_kg
 FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id
 WHERE s.order_id BETWEEN %s AND %s AND s.carrier <> %s ORDER BY s.shipment_id"""
+
+# Parameters of the types clients bind: DATETIME, DATE, DECIMAL and NULL.
+TYPED = """SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id
+WHERE s.shipped_at >= %s AND o.order_date <= %s AND o.total > %s AND COALESCE(%s, s.carrier) = s.carrier ORDER BY s.shipment_id"""
 
 conn = pymysql.connect(
     host=os.environ["TRIBUTARY_HOST"],
@@ -40,4 +46,7 @@ with conn.cursor() as cur:
 
     cur.execute("SELECT carrier, COUNT(*) FROM shipments WHERE carrier = %s GROUP BY carrier", ("O'Neil Freight",))
     print("quoted parameter", cur.fetchall())
+
+    cur.execute(TYPED, (datetime.datetime(2024, 3, 2), datetime.date(2022, 2, 10), decimal.Decimal("500.00"), None))
+    print("typed parameters", cur.fetchall())
 conn.close()

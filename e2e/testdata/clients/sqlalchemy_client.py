@@ -4,6 +4,8 @@ Superset does to list schemas, tables and columns and to run a chart's query.
 Prints what they report; e2e/clients_test.go compares it with
 sqlalchemy.golden.
 """
+import datetime
+import decimal
 import os
 
 import pandas as pd
@@ -51,6 +53,14 @@ for name, dtype in df.dtypes.items():
     print("dtype", name, dtype)
 for row in df.itertuples(index=False):
     print("row", repr(tuple(row)))
+
+typed = text("""SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id
+WHERE s.shipped_at >= :at AND o.order_date <= :on AND o.total > :total AND COALESCE(:carrier, s.carrier) = s.carrier
+ORDER BY s.shipment_id""")
+with engine.connect() as conn:
+    rows = conn.execute(typed, {"at": datetime.datetime(2024, 3, 2), "on": datetime.date(2022, 2, 10),
+                                "total": decimal.Decimal("500.00"), "carrier": None}).fetchall()
+print("typed parameters", [tuple(r) for r in rows])
 
 # A whole table, as Superset's table preview and pandas.read_sql_table
 # read it: reflected, then selected.

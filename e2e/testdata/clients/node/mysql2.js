@@ -10,6 +10,10 @@ const QUERY = `SELECT s.shipment_id, o.order_id, o.total, c.name, o.order_date, 
 FROM shipments s JOIN orders o ON o.order_id = s.order_id JOIN customers c ON c.customer_id = o.customer_id
 WHERE s.order_id BETWEEN ? AND ? AND s.carrier <> ? ORDER BY s.shipment_id`;
 
+// Parameters of the types clients bind: DATETIME, DATE, DECIMAL and NULL.
+const TYPED = `SELECT s.shipment_id, o.total FROM shipments s JOIN orders o ON o.order_id = s.order_id
+WHERE s.shipped_at >= ? AND o.order_date <= ? AND o.total > ? AND COALESCE(?, s.carrier) = s.carrier ORDER BY s.shipment_id`;
+
 // mysql2's Types maps names to codes; invert it.
 const typeNames = Object.fromEntries(Object.entries(mysql.Types).map(([name, code]) => [code, name]));
 
@@ -43,6 +47,13 @@ async function main() {
   }
   const [rows] = await conn.execute('SELECT carrier FROM shipments WHERE carrier = ?', ["O'Neil Freight"]);
   console.log('quoted parameter', rows[0].carrier);
+  for (const [how, run] of [
+    ['execute', (sql, args) => conn.execute(sql, args)],
+    ['query', (sql, args) => conn.query(sql, args)],
+  ]) {
+    const [typed] = await run(TYPED, [new Date(Date.UTC(2024, 2, 2)), '2022-02-10', '500.00', null]);
+    console.log(how, 'typed parameters', typed.map((r) => `${r.shipment_id}:${r.total}`).join(' '));
+  }
   const [tables] = await conn.query('SHOW TABLES');
   console.log('tables', tables.map((r) => Object.values(r)[0]).join(' '));
   await conn.end();
