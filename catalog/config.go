@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +32,22 @@ type Config struct {
 	// all filtering and limiting to DuckDB: for diagnosis and for tests
 	// proving that pushdown does not change answers. Default true.
 	Pushdown *bool `yaml:"pushdown"`
+	// TLS, when set, offers TLS to clients.
+	TLS *TLSConfig `yaml:"tls"`
+}
+
+// TLSConfig is the certificate the MySQL protocol listener offers.
+type TLSConfig struct {
+	Cert string `yaml:"cert"` // PEM certificate (chain) file
+	Key  string `yaml:"key"`  // PEM private key file
+	// RequireSecureTransport refuses clients that do not switch to TLS
+	// (error 3159), as MySQL's require_secure_transport.
+	RequireSecureTransport bool `yaml:"require_secure_transport"`
+}
+
+// Load reads the certificate and key.
+func (t *TLSConfig) Load() (tls.Certificate, error) {
+	return tls.LoadX509KeyPair(t.Cert, t.Key)
 }
 
 // PushdownEnabled reports the effective pushdown setting.
@@ -247,6 +264,18 @@ func (c *Config) Validate(connectors []string) []error {
 			}
 			if strings.TrimSpace(db.Views[v]) == "" {
 				add("%s.views.%s: empty query", path, v)
+			}
+		}
+	}
+	if c.TLS != nil {
+		switch {
+		case c.TLS.Cert == "":
+			add("tls.cert: required")
+		case c.TLS.Key == "":
+			add("tls.key: required")
+		default:
+			if _, err := c.TLS.Load(); err != nil {
+				add("tls: certificate %s and key %s: %v", c.TLS.Cert, c.TLS.Key, err)
 			}
 		}
 	}

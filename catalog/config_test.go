@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tributary-sql/tributary/internal/testcert"
 )
 
 func TestParseConfigStrict(t *testing.T) {
@@ -96,5 +98,36 @@ databases:
 	}
 	if errors.Join(cfg.Validate([]string{"files"})...) == nil {
 		t.Fatal("no errors")
+	}
+}
+
+func TestTLSConfig(t *testing.T) {
+	dir := t.TempDir()
+	pair, err := testcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pair.CertPEM, 0o600)
+	os.WriteFile(key, pair.KeyPEM, 0o600)
+	cases := []struct{ tls, want string }{
+		{"{cert: " + cert + ", key: " + key + ", require_secure_transport: true}", ""},
+		{"{key: " + key + "}", "tls.cert: required"},
+		{"{cert: " + cert + "}", "tls.key: required"},
+		{"{cert: " + dir + "/missing.pem, key: " + key + "}", "missing.pem: no such file"},
+		{"{cert: " + key + ", key: " + cert + "}", "tls: certificate"},
+	}
+	for _, c := range cases {
+		cfg, err := ParseConfig([]byte("users: [{name: a}]\ntls: " + c.tls + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := errors.Join(cfg.Validate(nil)...)
+		if c.want == "" && errs != nil || c.want != "" && (errs == nil || !strings.Contains(errs.Error(), c.want)) {
+			t.Errorf("tls %s: %v, want %q", c.tls, errs, c.want)
+		}
+	}
+	if _, err := ParseConfig([]byte("users: [{name: a}]\ntls: {cert: a, key: b, requre_secure_transport: true}\n")); err == nil {
+		t.Error("unknown tls key accepted")
 	}
 }

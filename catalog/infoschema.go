@@ -210,28 +210,41 @@ func init() {
 		"ENGINES": {
 			cols: []infoColumn{str("ENGINE"), str("SUPPORT"), str("COMMENT"), str("TRANSACTIONS"), str("XA"), str("SAVEPOINTS")},
 			rows: func(context.Context, *Catalog) [][]any {
-				return [][]any{{"Tributary", "DEFAULT", "Federated, read-only tables of the configured sources", "NO", "NO", "NO"}}
+				return Engines
 			},
 		},
 		"CHARACTER_SETS": {
 			cols: []infoColumn{str("CHARACTER_SET_NAME"), str("DEFAULT_COLLATE_NAME"), str("DESCRIPTION"), num("MAXLEN")},
 			rows: func(context.Context, *Catalog) [][]any {
-				return [][]any{{"utf8mb4", "utf8mb4_general_ci", "UTF-8 Unicode", int64(4)}, {"binary", "binary", "Binary pseudo charset", int64(1)}}
+				return CharacterSets
 			},
 		},
 		"COLLATIONS": {
 			cols: []infoColumn{str("COLLATION_NAME"), str("CHARACTER_SET_NAME"), num("ID"), str("IS_DEFAULT"),
 				str("IS_COMPILED"), num("SORTLEN"), str("PAD_ATTRIBUTE")},
 			rows: func(context.Context, *Catalog) [][]any {
-				return [][]any{
-					{"utf8mb4_general_ci", "utf8mb4", int64(45), "Yes", "Yes", int64(1), "PAD SPACE"},
-					{"utf8mb4_bin", "utf8mb4", int64(46), "", "Yes", int64(1), "PAD SPACE"},
-					{"binary", "binary", int64(63), "Yes", "Yes", int64(1), "NO PAD"},
-				}
+				return Collations
 			},
 		},
 	}
 }
+
+// What the gateway has of engines, character sets and collations, for
+// information_schema and SHOW ENGINES/CHARACTER SET/COLLATION. Read-only.
+var (
+	// Engines rows: ENGINE, SUPPORT, COMMENT, TRANSACTIONS, XA, SAVEPOINTS.
+	Engines = [][]any{{"Tributary", "DEFAULT", "Federated, read-only tables of the configured sources", "NO", "NO", "NO"}}
+	// CharacterSets rows: CHARACTER_SET_NAME, DEFAULT_COLLATE_NAME,
+	// DESCRIPTION, MAXLEN.
+	CharacterSets = [][]any{{"utf8mb4", "utf8mb4_general_ci", "UTF-8 Unicode", int64(4)}, {"binary", "binary", "Binary pseudo charset", int64(1)}}
+	// Collations rows: COLLATION_NAME, CHARACTER_SET_NAME, ID, IS_DEFAULT,
+	// IS_COMPILED, SORTLEN, PAD_ATTRIBUTE.
+	Collations = [][]any{
+		{"utf8mb4_general_ci", "utf8mb4", int64(45), "Yes", "Yes", int64(1), "PAD SPACE"},
+		{"utf8mb4_bin", "utf8mb4", int64(46), "", "Yes", int64(1), "PAD SPACE"},
+		{"binary", "binary", int64(63), "Yes", "Yes", int64(1), "NO PAD"},
+	}
+)
 
 func (t infoTable) schema() *arrow.Schema {
 	fields := make([]arrow.Field, len(t.cols))

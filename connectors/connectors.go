@@ -47,6 +47,38 @@ type ScanExplainer interface {
 	ExplainScan(ctx context.Context, req ScanRequest) (string, error)
 }
 
+// Querier is implemented by SQL sources that can run a whole query in
+// their own dialect: the planner then sends a join, an aggregation or a
+// top-N that touches only that source's tables as one query instead of
+// pulling the tables (whole-query pushdown).
+type Querier interface {
+	// Dialect names the SQL the source runs ("postgres"); "" means the
+	// source cannot run queries after all (a plugin without the
+	// capability), and the planner scans its tables.
+	Dialect() string
+	// Query runs req.SQL. The returned reader has exactly req.Schema: the
+	// connector converts the source's result columns to those types (the
+	// planner chose them so that the answer is the one the engine would
+	// have computed).
+	Query(ctx context.Context, req QueryRequest) (*Scan, error)
+}
+
+// DialectPostgres is the Dialect of PostgreSQL sources: double-quoted
+// identifiers, $n placeholders.
+const DialectPostgres = "postgres"
+
+// QueryRequest is one query for a Querier. Its tables are named without a
+// schema; the connector resolves them in the schema it exposes.
+type QueryRequest struct {
+	SQL string
+	// Args are the values of the query's placeholders, in order: the same
+	// typed values as Filter.Values (strings, numbers, …), never SQL text.
+	Args []any
+	// Schema is the result the planner expects, one field per column of
+	// the query's result in order.
+	Schema *arrow.Schema
+}
+
 // Table describes one table of a source.
 type Table struct {
 	Name string
@@ -184,3 +216,24 @@ var (
 	// ErrUnsupported: the request asks for something the source cannot do.
 	ErrUnsupported = errors.New("unsupported")
 )
+
+// QueryableType reports whether t may appear in a QueryRequest's Schema:
+// the types every Querier must deliver. Integers (signed), floats,
+// decimals up to 38 digits, booleans, strings, binary, dates, times and
+// timestamps in microseconds (without a time zone, or in UTC).
+func QueryableType(t arrow.DataType) bool {
+	switch t := t.(type) {
+	case *arrow.Decimal128Type:
+		return t.Precision >= 1 && t.Precision <= 38
+	case *arrow.TimestampType:
+		return t.Unit == arrow.Microsecond && (t.TimeZone == "" || t.TimeZone == "UTC")
+	case *arrow.Time64Type:
+		return t.Unit == arrow.Microsecond
+	}
+	switch t.ID() {
+	case arrow.INT16, arrow.INT32, arrow.INT64, arrow.FLOAT32, arrow.FLOAT64,
+		arrow.BOOL, arrow.STRING, arrow.BINARY, arrow.DATE32:
+		return true
+	}
+	return false
+}

@@ -153,13 +153,25 @@ databases:
 	if ct := columnTypes(t, db, "SELECT order_id, total, order_date FROM orders LIMIT 1"); fmt.Sprint(ct) != "[{order_id BIGINT} {total DECIMAL} {order_date DATE}]" {
 		t.Errorf("PostgreSQL column types: %v", ct)
 	}
-	plan := collect(t, db, "EXPLAIN SELECT order_id FROM orders WHERE status = 'shipped' AND total > 100")
+	// Across sources, each table is scanned with its own filters.
+	plan := collect(t, db, "EXPLAIN SELECT o.order_id, c.name FROM orders o JOIN customers c ON c.customer_id = o.customer_id WHERE o.status = 'shipped' AND o.total > 100")
 	if !strings.Contains(plan[0][2], "status") || !strings.Contains(plan[0][2], "source query:") {
 		t.Errorf("EXPLAIN = %v", plan)
 	}
+	collect(t, db, "SELECT o.order_id, c.name FROM orders o JOIN customers c ON c.customer_id = o.customer_id WHERE o.status = 'shipped' AND o.total > 100")
 	// The pushed filter reached PostgreSQL as a bound parameter.
 	if log := testdb.QueryLog(t, "postgres"); !strings.Contains(log, `"status" = $1::text`) {
 		t.Errorf("PostgreSQL did not receive the filter as a parameter")
+	}
+	// A query on PostgreSQL's tables alone goes to it whole, its string
+	// constant as a parameter.
+	plan = collect(t, db, "EXPLAIN SELECT status, COUNT(*) FROM orders WHERE status <> 'x''y' GROUP BY status")
+	if len(plan) != 2 || plan[0][0] != "query" || plan[1][2] != `SELECT * FROM "tributary_query_0"` {
+		t.Errorf("EXPLAIN = %v", plan)
+	}
+	collect(t, db, "SELECT status, COUNT(*) FROM orders WHERE status <> 'x''y' GROUP BY status")
+	if log := testdb.QueryLog(t, "postgres"); !strings.Contains(log, `FROM "orders" AS "orders" WHERE "status" <> $1 GROUP BY "status"`) {
+		t.Errorf("PostgreSQL did not receive the whole query")
 	}
 }
 
@@ -217,6 +229,15 @@ databases:
 	queries = append(queries,
 		"SELECT c.name, o.total FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id AND o.total > 900 WHERE o.order_id IS NULL AND c.customer_id < 50 ORDER BY 1, 2",
 		"SELECT c.country, COUNT(*) FROM customers c JOIN orders o ON o.customer_id = c.customer_id WHERE o.status = 'returned' AND c.country IN ('Spain', 'France') GROUP BY 1 ORDER BY 1",
+		// Whole-query pushdown to PostgreSQL: aggregates, top-N, text
+		// ordering, MySQL's decimal division, subqueries.
+		"SELECT status, COUNT(*), SUM(total), AVG(total), MIN(order_date), MAX(status), COUNT(DISTINCT customer_id) FROM orders GROUP BY status ORDER BY status",
+		"SELECT order_id, total FROM orders ORDER BY total DESC, order_id LIMIT 5",
+		"SELECT status, total / 3, total * 2 - 1 FROM orders WHERE status < 'p' AND order_date < DATE '2024-01-01' + INTERVAL 2 MONTH ORDER BY 1, 2 LIMIT 10",
+		"SELECT o.status, COUNT(*) AS n FROM orders o WHERE o.total > (SELECT AVG(total) FROM orders) GROUP BY o.status HAVING COUNT(*) > 1 ORDER BY n DESC, 1",
+		"SELECT c.name, (SELECT SUM(total) FROM orders o WHERE o.customer_id = c.customer_id) AS spent FROM customers c ORDER BY 1 LIMIT 10",
+		"SELECT c.country, t.n FROM customers c JOIN (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) AS t ON t.customer_id = c.customer_id ORDER BY 2 DESC, 1 LIMIT 5",
+		"SELECT customer_id FROM orders WHERE status = 'returned' UNION SELECT customer_id FROM orders WHERE total > 990 ORDER BY 1",
 	)
 	for _, q := range queries {
 		a, b := collectExact(t, on, q), collectExact(t, off, q)
@@ -225,4 +246,10 @@ databases:
 		}
 	}
 	t.Logf("%d queries agree with and without pushdown", len(queries))
+
+	// A query on PostgreSQL's tables alone goes to it whole.
+	plan := collectExact(t, on, "EXPLAIN SELECT status, SUM(total) FROM orders GROUP BY status ORDER BY status")
+	if len(plan) != 2 || plan[0][0] != "query" || !strings.Contains(fmt.Sprint(plan[0][2]), `GROUP BY "status"`) {
+		t.Errorf("not pushed whole: %v", plan)
+	}
 }

@@ -217,6 +217,71 @@ func (e *Engine) Query(ctx context.Context, sql string, inputs []Input) (*Rows, 
 	return r, nil
 }
 
+// Describe returns the columns sql would produce over inputs, without
+// running it: the inputs are registered but never opened (each must have
+// a Schema). The planner uses it to know the types of a subquery it sends
+// to a source whole, so that the source's answer arrives in the types
+// DuckDB would have computed.
+func (e *Engine) Describe(ctx context.Context, sql string, inputs []Input) ([]Column, error) {
+	for _, in := range inputs {
+		if in.Schema == nil {
+			return nil, sqlerr.New(sqlerr.Internal, "engine: describe needs the schema of %s", in.View)
+		}
+	}
+	e.mu.RLock()
+	if e.closed {
+		e.mu.RUnlock()
+		return nil, sqlerr.New(sqlerr.Internal, "engine is closed")
+	}
+	r := &Rows{ctx: ctx, engine: e, done: make(chan struct{})}
+	if bindings.Connect(e.db, &r.conn) == bindings.StateError {
+		e.mu.RUnlock()
+		return nil, fmt.Errorf("engine: connect")
+	}
+	r.connected = true
+	defer r.Close()
+	if err := r.register(inputs); err != nil {
+		return nil, err
+	}
+	if bindings.Prepare(r.conn, sql, &r.stmt) == bindings.StateError {
+		msg := bindings.PrepareError(r.stmt)
+		bindings.DestroyPrepare(&r.stmt)
+		return nil, r.classify(msg)
+	}
+	r.hasStmt = true
+	n := bindings.PreparedStatementColumnCount(r.stmt)
+	names := make([]string, n)
+	types := make([]bindings.LogicalType, n)
+	for i := range n {
+		names[i] = bindings.PreparedStatementColumnName(r.stmt, i)
+		types[i] = bindings.PreparedStatementColumnLogicalType(r.stmt, i)
+	}
+	var opts bindings.ArrowOptions
+	bindings.ConnectionGetArrowOptions(r.conn, &opts)
+	defer bindings.DestroyArrowOptions(&opts)
+	cols, _, err := columns(opts, names, types)
+	return cols, err
+}
+
+// columns describes result columns by their DuckDB types and the Arrow
+// types DuckDB delivers them in. It destroys types.
+func columns(opts bindings.ArrowOptions, names []string, types []bindings.LogicalType) ([]Column, *arrow.Schema, error) {
+	defer func() {
+		for i := range types {
+			bindings.DestroyLogicalType(&types[i])
+		}
+	}()
+	schema, ed := bindings.NewArrowSchema(opts, types, names)
+	if err := errorData(ed); err != nil {
+		return nil, nil, err
+	}
+	cols := make([]Column, len(names))
+	for i := range cols {
+		cols[i] = Column{Name: names[i], Type: schema.Field(i).Type, DuckType: typeName(bindings.GetTypeId(types[i]))}
+	}
+	return cols, schema, nil
+}
+
 // Rows streams a query's result. Not safe for concurrent use. Close must be
 // called; it releases the connection and the scans.
 type Rows struct {
@@ -351,22 +416,13 @@ func (r *Rows) execute(sql string) error {
 		names[i] = bindings.ColumnName(&r.res, i)
 		types[i] = bindings.ColumnLogicalType(&r.res, i)
 	}
-	defer func() {
-		for i := range types {
-			bindings.DestroyLogicalType(&types[i])
-		}
-	}()
 	r.opts = bindings.ResultGetArrowOptions(&r.res)
 	r.hasOpts = true
-	schema, ed := bindings.NewArrowSchema(r.opts, types, names)
-	if err := errorData(ed); err != nil {
+	cols, schema, err := columns(r.opts, names, types)
+	if err != nil {
 		return err
 	}
-	r.schema = schema
-	r.cols = make([]Column, n)
-	for i := range r.cols {
-		r.cols[i] = Column{Name: names[i], Type: schema.Field(i).Type, DuckType: typeName(bindings.GetTypeId(types[i]))}
-	}
+	r.schema, r.cols = schema, cols
 	r.vals = make([]any, n)
 	return nil
 }

@@ -368,3 +368,31 @@ func TestLazyInputs(t *testing.T) {
 		t.Fatalf("type mismatch: %v", err)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	e := open(t)
+	opened := false
+	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	cols, err := e.Describe(context.Background(), `SELECT SUM(i) AS s, AVG(i) AS a, COUNT(*) AS n, CAST(i AS DECIMAL(15,2)) / 3 AS d FROM "s0" GROUP BY i`, []Input{{
+		View:   "s0",
+		Open:   func(context.Context) (array.RecordReader, error) { opened = true; return nil, fmt.Errorf("never") },
+		Schema: schema,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cols {
+		got = append(got, c.Name+" "+c.Type.String())
+	}
+	want := []string{"s decimal(38, 0)", "a float64", "n int64", "d float64"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if opened {
+		t.Error("Describe opened a scan")
+	}
+	if _, err := e.Describe(context.Background(), `SELECT nope FROM "s0"`, []Input{{View: "s0", Schema: schema}}); err == nil {
+		t.Error("unknown column described")
+	}
+}

@@ -6,9 +6,12 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -30,12 +33,19 @@ import (
 type Gateway struct {
 	cat     *catalog.Catalog
 	planner *planner.Planner
+	// scans plans without whole-query pushdown: the fallback when a
+	// source refuses a query it was sent.
+	scans   *planner.Planner
 	engine  *engine.Engine
 	users   map[string]catalog.UserConfig
 	version string
 	log     *slog.Logger
 	killer  Killer
 	metrics *metrics
+	started time.Time // for SHOW STATUS Uptime
+	// serverVars override sysvars' defaults with the server's settings.
+	serverVars map[string]any
+	queries    atomic.Uint64 // statements run, for SHOW STATUS Queries
 }
 
 // Killer ends statements and connections for KILL; the server is one.
@@ -67,15 +77,28 @@ type Options struct {
 	MaxSplits int
 	// Metrics, when set, receives the gateway's Prometheus series.
 	Metrics prometheus.Registerer
+	// TLS and RequireSecureTransport say how the server is configured,
+	// for @@have_ssl and @@require_secure_transport.
+	TLS, RequireSecureTransport bool
 }
 
 // NewWithOptions is New with options.
 func NewWithOptions(cat *catalog.Catalog, eng *engine.Engine, users []catalog.UserConfig, version string, log *slog.Logger, opts Options) *Gateway {
-	g := &Gateway{cat: cat, planner: &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
-		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}, engine: eng,
-		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics)}
+	scans := &planner.Planner{Catalog: cat, NoPushdown: !opts.Pushdown, MaxSplits: opts.MaxSplits,
+		DirectRead: func(l *connectors.Location) bool { return eng.CanRead(l.Path) }}
+	g := &Gateway{cat: cat, scans: scans, engine: eng,
+		users: map[string]catalog.UserConfig{}, version: version, log: log, metrics: newMetrics(opts.Metrics), started: time.Now()}
+	whole := *scans
+	whole.Describe = g.describe
+	g.planner = &whole
 	for _, u := range users {
 		g.users[u.Name] = u
+	}
+	if opts.TLS {
+		g.serverVars = map[string]any{"have_ssl": "YES", "have_openssl": "YES"}
+		if opts.RequireSecureTransport {
+			g.serverVars["require_secure_transport"] = int64(1)
+		}
 	}
 	return g
 }
@@ -86,17 +109,61 @@ func (g *Gateway) Execute(ctx context.Context, s *server.Session, query string, 
 	if err != nil {
 		return err
 	}
-	switch len(stmts) {
-	case 0:
+	if len(stmts) == 0 {
 		return sqlerr.New(sqlerr.Syntax, "Query was empty")
-	case 1:
-	default:
-		return sqlerr.New(sqlerr.Unsupported, "multiple statements in one query are not supported yet")
 	}
-	start := time.Now()
-	err = g.statement(ctx, s, stmts[0], w)
-	g.metrics.statement(statementKind(stmts[0]), start, err)
-	return err
+	var mw server.MultiResultWriter
+	if len(stmts) > 1 {
+		var ok bool
+		mw, ok = w.(server.MultiResultWriter)
+		if !s.MultiStatements || !ok {
+			// MySQL's parser stops at the first ';' without
+			// CLIENT_MULTI_STATEMENTS, and says where.
+			return notMulti(query, stmts)
+		}
+	}
+	// Each statement runs to its end before the next starts; the first
+	// error ends the query, after the results so far (MySQL's semantics).
+	for i, stmt := range stmts {
+		start := time.Now()
+		err = g.statement(ctx, s, stmt, w)
+		g.statementDone(stmt, start, err)
+		if err != nil {
+			return err
+		}
+		if i < len(stmts)-1 {
+			if err := mw.NextResult(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notMulti is MySQL's error for a multi-statement query from a client that
+// did not enable them: a syntax error near the second statement.
+func notMulti(query string, stmts []ast.StmtNode) error {
+	pos := 0
+	if i := strings.Index(query, stmts[0].Text()); i >= 0 {
+		pos = i + len(stmts[0].Text())
+	}
+	if i := strings.Index(query[pos:], stmts[1].Text()); i >= 0 {
+		pos += i
+	}
+	rest := strings.TrimLeft(query[pos:], " \t\r\n")
+	pos = len(query) - len(rest)
+	if len(rest) > 80 {
+		rest = rest[:80]
+	}
+	return sqlerr.New(sqlerr.Syntax, "%s near '%s' at line %d", syntaxPrefix, rest, 1+strings.Count(query[:pos], "\n"))
+}
+
+const syntaxPrefix = "You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use"
+
+// statementDone counts a statement for SHOW STATUS and the metrics.
+func (g *Gateway) statementDone(stmt ast.StmtNode, start time.Time, err error) {
+	g.queries.Add(1)
+	g.metrics.statement(statementKind(stmt), start, err)
 }
 
 // statementKind labels a statement for metrics: a handful of values, never
@@ -122,7 +189,18 @@ func statementKind(stmt ast.StmtNode) string {
 func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.StmtNode, w server.ResultWriter) error {
 	switch st := stmt.(type) {
 	case *ast.SelectStmt, *ast.SetOprStmt:
-		return g.query(ctx, s, st, w)
+		limit := g.executionTime(s, st)
+		if limit <= 0 {
+			return g.query(ctx, s, st, w)
+		}
+		qctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		err := g.query(qctx, s, st, w)
+		if err != nil && ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			// Whatever the engine or a source made of the cancellation.
+			return sqlerr.New(sqlerr.QueryTimeout, "Query execution was interrupted, maximum statement execution time exceeded")
+		}
+		return err
 	case *ast.ShowStmt:
 		return g.show(ctx, s, st, w)
 	case *ast.ExplainStmt:
@@ -141,6 +219,29 @@ func (g *Gateway) statement(ctx context.Context, s *server.Session, stmt ast.Stm
 		return nil
 	}
 	return sqlerr.New(sqlerr.Unsupported, "this statement is not supported: Tributary serves reads (SELECT, SHOW, DESCRIBE, EXPLAIN, SET, USE)")
+}
+
+// executionTime is how long a SELECT may run: its MAX_EXECUTION_TIME(ms)
+// hint, else the session's max_execution_time (ms); 0 is no limit. As in
+// MySQL, it applies to top-level SELECTs only (not to SET's subqueries).
+func (g *Gateway) executionTime(s *server.Session, stmt ast.StmtNode) time.Duration {
+	if sel, ok := stmt.(*ast.SelectStmt); ok {
+		for _, h := range sel.TableHints {
+			if h.HintName.L == "max_execution_time" {
+				if ms, ok := h.HintData.(uint64); ok {
+					return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+				}
+			}
+		}
+	}
+	v, _ := g.variable(s, "max_execution_time")
+	switch ms := v.(type) {
+	case int64:
+		return time.Duration(max(0, min(ms, math.MaxInt64/int64(time.Millisecond)))) * time.Millisecond
+	case uint64:
+		return time.Duration(min(ms, math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+	}
+	return 0
 }
 
 // options is the translation context of a session.
@@ -165,17 +266,40 @@ func hostOf(addr string) string {
 
 // plan plans a query and checks that the user may read every table in it.
 func (g *Gateway) plan(ctx context.Context, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
+	return g.planWith(ctx, g.planner, s, stmt)
+}
+
+func (g *Gateway) planWith(ctx context.Context, pl *planner.Planner, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
 	ctx = g.visible(ctx, s)
-	p, err := g.planner.Plan(ctx, stmt, g.options(s))
+	p, err := pl.Plan(ctx, stmt, g.options(s))
 	if err != nil {
 		return nil, err
 	}
 	for _, sc := range p.Scans {
-		if !g.allowed(s.User, sc.Table.DB) {
-			return nil, g.denied(s, sc.Table.DB)
+		tables := sc.Tables
+		if tables == nil {
+			tables = []*catalog.Table{sc.Table}
+		}
+		for _, t := range tables {
+			if !g.allowed(s.User, t.DB) {
+				return nil, g.denied(s, t.DB)
+			}
 		}
 	}
 	return p, nil
+}
+
+// describe tells the planner the types DuckDB would give sql over scans.
+func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Scan) (*arrow.Schema, error) {
+	cols, err := g.engine.Describe(ctx, sql, g.inputs(&planner.Plan{Scans: scans}))
+	if err != nil {
+		return nil, err
+	}
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
 
 // query runs a SELECT and streams its rows.
@@ -184,9 +308,18 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	if err != nil {
 		return err
 	}
-	rows, err := g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
+	rows, more, err := g.start(ctx, s, p)
+	if err != nil && errors.Is(err, connectors.ErrUnsupported) && pushesQueries(p) {
+		// A source refused a query it was sent (PostgreSQL rejected a
+		// construct the printer let through): run the query the ordinary
+		// way, with scans. Nothing has reached the client yet.
+		g.log.Info("source refused a pushed-down query; running it with scans", "err", err)
+		if p, err = g.planWith(ctx, g.scans, s, stmt); err != nil {
+			return err
+		}
+		rows, more, err = g.start(ctx, s, p)
+	}
 	if err != nil {
-		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return err
 	}
 	defer rows.Close()
@@ -199,7 +332,7 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		return err
 	}
 	vals := make([]any, len(cols))
-	for rows.Next() {
+	for ; more; more = rows.Next() {
 		for i, v := range rows.Values() {
 			vals[i] = clientValue(v)
 		}
@@ -208,6 +341,32 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		}
 	}
 	return rows.Err()
+}
+
+// start runs a plan up to its first row (more=false: there is none), so
+// that a source's refusal is known before anything is sent.
+func (g *Gateway) start(ctx context.Context, s *server.Session, p *planner.Plan) (rows *engine.Rows, more bool, err error) {
+	rows, err = g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
+	if err != nil {
+		g.log.Debug("query failed", "sql", p.SQL, "err", err)
+		return nil, false, err
+	}
+	more = rows.Next()
+	if !more && rows.Err() != nil {
+		err = rows.Err()
+		rows.Close()
+		return nil, false, err
+	}
+	return rows, more, nil
+}
+
+func pushesQueries(p *planner.Plan) bool {
+	for _, sc := range p.Scans {
+		if sc.Query != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // inputs are the engine's view of a plan's scans.
@@ -225,6 +384,9 @@ func (g *Gateway) inputs(p *planner.Plan) []engine.Input {
 // table, in order. Knowing it lets the engine open the scan only when
 // DuckDB first reads it.
 func scanSchema(sc *planner.Scan) *arrow.Schema {
+	if sc.Query != nil {
+		return sc.Query.Schema
+	}
 	full := sc.Table.Schema()
 	if len(sc.Request.Columns) == 0 {
 		return full
@@ -244,7 +406,17 @@ func scanSchema(sc *planner.Scan) *arrow.Schema {
 func (g *Gateway) openScan(sc *planner.Scan) func(ctx context.Context) (array.RecordReader, error) {
 	return func(ctx context.Context) (array.RecordReader, error) {
 		src := sc.Table.Source
-		res, err := src.Connector.Scan(ctx, sc.Request)
+		var res *connectors.Scan
+		var err error
+		if sc.Query != nil {
+			q, ok := src.Connector.(connectors.Querier)
+			if !ok {
+				return nil, sqlerr.New(sqlerr.Internal, "source %s runs no queries", src.Name)
+			}
+			res, err = q.Query(ctx, *sc.Query)
+		} else {
+			res, err = src.Connector.Scan(ctx, sc.Request)
+		}
 		g.metrics.scan(src.Name, err)
 		if err != nil {
 			return nil, catalog.SourceError(src.Name, err)
@@ -277,6 +449,12 @@ func (g *Gateway) explain(ctx context.Context, s *server.Session, st *ast.Explai
 		return err
 	}
 	for _, sc := range p.Scans {
+		if sc.Query != nil {
+			if err := w.Row([]any{"query", fmt.Sprintf("source %s as %s", sc.Table.Source.Name, sc.View), explainQuery(sc.Query)}); err != nil {
+				return err
+			}
+			continue
+		}
 		if sc.Direct != nil {
 			target := fmt.Sprintf("%s.%s (source %s, table %s)", sc.Table.DB, sc.Table.Name, sc.Table.Source.Name, sc.Table.Remote.Name)
 			if err := w.Row([]any{"read", target, "duckdb reads " + sc.Direct.Format + " file " + sc.Direct.Path}); err != nil {
@@ -392,4 +570,16 @@ func (g *Gateway) allowed(user, db string) bool {
 
 func (g *Gateway) denied(s *server.Session, db string) error {
 	return sqlerr.New(sqlerr.DatabaseAccessDenied, "Access denied for user '%s'@'%s' to database '%s'", s.User, hostOf(s.RemoteAddr), db)
+}
+
+// explainQuery shows a pushed-down query with its parameter values.
+func explainQuery(q *connectors.QueryRequest) string {
+	if len(q.Args) == 0 {
+		return q.SQL
+	}
+	args := make([]string, len(q.Args))
+	for i, a := range q.Args {
+		args[i] = fmt.Sprintf("$%d=%s", i+1, connectors.FormatValue(a))
+	}
+	return q.SQL + " -- " + strings.Join(args, ", ")
 }

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,8 +128,9 @@ func TestShowAndUse(t *testing.T) {
 			t.Errorf("%s: %v", q, err)
 		}
 	}
-	if _, err := run(t, g, s, "SELECT 1; SELECT 2"); sqlerr.KindOf(err) != sqlerr.Unsupported {
-		t.Errorf("multi-statement: %v", err)
+	if _, err := run(t, g, s, "SELECT 1; SELECT 2"); sqlerr.KindOf(err) != sqlerr.Syntax ||
+		!strings.HasSuffix(err.Error(), "near 'SELECT 2' at line 1") {
+		t.Errorf("multi-statement without CLIENT_MULTI_STATEMENTS: %v", err)
 	}
 	if _, err := run(t, g, s, "   "); sqlerr.KindOf(err) != sqlerr.Syntax {
 		t.Errorf("empty query: %v", err)
@@ -227,5 +230,190 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(g.metrics.statements.WithLabelValues("select", "1146")); got != 1 {
 		t.Errorf("selects failing with 1146 = %v, want 1", got)
+	}
+}
+
+// results is a MultiResultWriter that keeps every statement's result.
+type results struct {
+	capture
+	sets []capture
+}
+
+func (r *results) NextResult() error {
+	r.sets = append(r.sets, r.capture)
+	r.capture = capture{}
+	return nil
+}
+
+func (r *results) all() []capture { return append(r.sets, r.capture) }
+
+func TestMultiStatements(t *testing.T) {
+	g := newGateway(t)
+	s := newSession()
+	s.MultiStatements = true
+	cases := []struct {
+		query string
+		want  string // each result's rows; a statement without rows is []
+		kind  sqlerr.Kind
+	}{
+		{query: "SELECT 1; SELECT 'a;b' AS x", want: "[[[1]] [[a;b]]]"},
+		{query: "USE demo; SELECT COUNT(*) FROM customers /* ; */; SET @x = 1;", want: "[[] [[2000]] []]"},
+		{query: "SELECT 1 -- ; SELECT 2\n; SELECT 3", want: "[[[1]] [[3]]]"},
+		{query: "SELECT 1; SELECT * FROM nope; SELECT 3", want: "[[[1]] []]", kind: sqlerr.UnknownTable},
+		{query: "SELECT 1; SELEC 2", kind: sqlerr.Syntax},
+	}
+	for _, c := range cases {
+		w := &results{}
+		err := g.Execute(context.Background(), s, c.query, w)
+		if sqlerr.KindOf(err) != c.kind || (err != nil && c.kind == sqlerr.Internal) {
+			t.Errorf("%s: %v, want kind %d", c.query, err, c.kind)
+			continue
+		}
+		if c.want == "" {
+			continue
+		}
+		var got []any
+		for _, r := range w.all() {
+			rows := []any{}
+			for _, row := range r.rows {
+				rows = append(rows, row)
+			}
+			got = append(got, rows)
+		}
+		if fmt.Sprint(got) != c.want {
+			t.Errorf("%s: results %v, want %s", c.query, got, c.want)
+		}
+	}
+	s.MultiStatements = false
+	err := g.Execute(context.Background(), s, "SELECT 1;\n  SELECT 2; SELECT 3", &results{})
+	if sqlerr.KindOf(err) != sqlerr.Syntax || !strings.HasSuffix(err.Error(), "near 'SELECT 2; SELECT 3' at line 2") {
+		t.Errorf("without CLIENT_MULTI_STATEMENTS: %v", err)
+	}
+}
+
+// fakeServer is the Killer and ProcessLister of gateway tests.
+type fakeServer struct{ procs []server.Process }
+
+func (f *fakeServer) Kill(uint32, bool) bool      { return false }
+func (f *fakeServer) Owner(uint32) (string, bool) { return "", false }
+func (f *fakeServer) Processes() []server.Process { return f.procs }
+
+func TestShowMore(t *testing.T) {
+	g := newGateway(t)
+	g.users["shopper"] = catalog.UserConfig{Name: "shopper", Databases: []string{"DEMO"}}
+	g.SetKiller(&fakeServer{procs: []server.Process{
+		{ID: 7, User: "root", Host: "127.0.0.1:5555", DB: "demo", Command: "Query", Since: time.Now(), Info: "SHOW PROCESSLIST"},
+		{ID: 8, User: "root", Host: "127.0.0.1:5556", Command: "Sleep", Since: time.Now().Add(-3 * time.Second)},
+		{ID: 9, User: "shopper", Host: "127.0.0.1:5557", Command: "Sleep", Since: time.Now()},
+	}})
+	cases := []struct {
+		user, query string
+		cols        string // column names, when checked
+		want        string // rows
+		kind        sqlerr.Kind
+	}{
+		{query: "SHOW INDEX FROM demo.customers", cols: "[Table Non_unique Key_name Seq_in_index Column_name Collation Cardinality Sub_part Packed Null Index_type Comment Index_comment Visible Expression]", want: "[]"},
+		{query: "SHOW KEYS FROM customers FROM demo", want: "[]"},
+		{query: "SHOW INDEX FROM demo.nope", kind: sqlerr.UnknownTable},
+		{query: "SHOW ENGINES", cols: "[Engine Support Comment Transactions XA Savepoints]", want: "[[Tributary DEFAULT Federated, read-only tables of the configured sources NO NO NO]]"},
+		{query: "SHOW PLUGINS WHERE Name LIKE '%sha2%'", cols: "[Name Status Type Library License]", want: "[[caching_sha2_password ACTIVE AUTHENTICATION <nil> Apache-2.0]]"},
+		{query: "SHOW COLLATION LIKE 'utf8mb4%'", cols: "[Collation Charset Id Default Compiled Sortlen Pad_attribute]", want: "[[utf8mb4_general_ci utf8mb4 45 Yes Yes 1 PAD SPACE] [utf8mb4_bin utf8mb4 46  Yes 1 PAD SPACE]]"},
+		{query: "SHOW COLLATION WHERE Id = 63", want: "[[binary binary 63 Yes Yes 1 NO PAD]]"},
+		{query: "SHOW CHARACTER SET LIKE 'utf8%'", cols: "[Charset Description Default collation Maxlen]", want: "[[utf8mb4 UTF-8 Unicode utf8mb4_general_ci 4]]"},
+		{query: "SHOW CHARSET WHERE Maxlen < 2", want: "[[binary Binary pseudo charset binary 1]]"},
+		{query: "SHOW GRANTS", cols: "[Grants for root@%]", want: "[[GRANT SELECT ON *.* TO `root`@`%`]]"},
+		{query: "SHOW GRANTS FOR CURRENT_USER()", user: "shopper", want: "[[GRANT USAGE ON *.* TO `shopper`@`%`] [GRANT SELECT ON `demo`.* TO `shopper`@`%`]]"},
+		{query: "SHOW GRANTS FOR CURRENT_USER", user: "shopper", want: "[[GRANT USAGE ON *.* TO `shopper`@`%`] [GRANT SELECT ON `demo`.* TO `shopper`@`%`]]"},
+		{query: "SHOW GRANTS FOR root", user: "shopper", kind: sqlerr.DatabaseAccessDenied},
+		{query: "SHOW PROCESSLIST", cols: "[Id User Host db Command Time State Info]", want: "[[7 root 127.0.0.1:5555 demo Query 0 executing SHOW PROCESSLIST] [8 root 127.0.0.1:5556 <nil> Sleep 3 <nil> <nil>]]"},
+		{query: "SHOW FULL PROCESSLIST", user: "shopper", want: "[[9 shopper 127.0.0.1:5557 <nil> Sleep 0 <nil> <nil>]]"},
+		{query: "SHOW STATUS LIKE 'Threads_connected'", cols: "[Variable_name Value]", want: "[[Threads_connected 3]]"},
+		{query: "SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_running', 'ssl_cipher')", want: "[[Ssl_cipher ] [Threads_running 1]]"},
+		{query: "SHOW DATABASES WHERE `Database` = 'DEMO' OR `Database` LIKE 'info%'", want: "[[information_schema] [demo]]"},
+		{query: "SHOW TABLES FROM demo WHERE Tables_in_demo LIKE 'order%' AND NOT Tables_in_demo = 'orders'", want: "[[order_items]]"},
+		{query: "SHOW FULL TABLES FROM demo WHERE Table_type <> 'BASE TABLE'", want: "[]"},
+		{query: "SHOW COLUMNS FROM demo.customers WHERE Field IN ('customer_id', 'nope') OR `Null` IS NULL", want: "[[customer_id bigint YES  <nil> ]]"},
+		{query: "SHOW VARIABLES WHERE Variable_name = 'max_allowed_packet' AND Value > 1000", want: "[[max_allowed_packet 67108864]]"},
+		{query: "SHOW VARIABLES WHERE Value = 67108864 AND (Variable_name LIKE 'max%' XOR 0)", want: "[[max_allowed_packet 67108864]]"},
+		{query: "SHOW TABLE STATUS FROM demo WHERE Name = 'customers'", cols: "[Name Engine Version Row_format Rows Avg_row_length Data_length Max_data_length Index_length Data_free Auto_increment Create_time Update_time Check_time Collation Checksum Create_options Comment]",
+			want: "[[customers demo 10 Dynamic 2000 0 0 0 0 0 <nil> <nil> <nil> <nil> utf8mb4_general_ci <nil>  source demo, table customers]]"},
+		{query: "SHOW TABLE STATUS FROM demo LIKE 'nothing%'", want: "[]"},
+		{query: "SHOW CREATE DATABASE DEMO", cols: "[Database Create Database]", want: "[[demo CREATE DATABASE `demo` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */ /*!80016 DEFAULT ENCRYPTION='N' */]]"},
+		{query: "SHOW CREATE DATABASE nope", kind: sqlerr.UnknownDatabase},
+		{query: "SHOW VARIABLES WHERE nope = 1", kind: sqlerr.UnknownColumn},
+		{query: "SHOW VARIABLES WHERE Variable_name = CONCAT('a', 'b')", kind: sqlerr.Unsupported},
+	}
+	for _, c := range cases {
+		s := newSession()
+		if c.user != "" {
+			s.User = c.user
+		}
+		w, err := run(t, g, s, c.query)
+		if sqlerr.KindOf(err) != c.kind || (err != nil && c.kind == sqlerr.Internal) {
+			t.Errorf("%s: %v, want kind %d", c.query, err, c.kind)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if c.cols != "" {
+			var names []string
+			for _, col := range w.cols {
+				names = append(names, col.Name)
+			}
+			if fmt.Sprint(names) != c.cols {
+				t.Errorf("%s: columns %v, want %s", c.query, names, c.cols)
+			}
+		}
+		rows := fmt.Sprint(w.rows)
+		if w.rows == nil {
+			rows = "[]"
+		}
+		if rows != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.query, rows, c.want)
+		}
+	}
+	w, err := run(t, g, newSession(), "SHOW STATUS WHERE Variable_name IN ('Uptime', 'Queries')")
+	if err != nil || len(w.rows) != 2 || w.rows[0][1] == "0" {
+		t.Errorf("SHOW STATUS counters: %v %v", w.rows, err)
+	}
+}
+
+// A SELECT over its max_execution_time (hint or session variable) ends with
+// 3024 and the session goes on.
+func TestMaxExecutionTime(t *testing.T) {
+	g := newGateway(t)
+	s := newSession()
+	s.DB = "demo"
+	// 20,000 × 20,000 × 2,000 rows: hours, unless stopped.
+	const slow = "FROM orders a, orders b, customers c WHERE a.total + b.total > c.customer_id"
+	for _, c := range []struct{ set, query string }{
+		{query: "SELECT /*+ MAX_EXECUTION_TIME(200) */ COUNT(*) " + slow},
+		{set: "SET SESSION max_execution_time = 200", query: "SELECT COUNT(*) " + slow},
+		{set: "SET @@max_execution_time = 200", query: "SELECT COUNT(*) " + slow + " UNION ALL SELECT 1"},
+	} {
+		if c.set != "" {
+			if _, err := run(t, g, s, c.set); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := time.Now()
+		_, err := run(t, g, s, c.query)
+		if sqlerr.KindOf(err) != sqlerr.QueryTimeout || err.Error() != "Query execution was interrupted, maximum statement execution time exceeded" {
+			t.Fatalf("%s: %v, want a timeout", c.query, err)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Fatalf("%s: stopped only after %v", c.query, d)
+		}
+		if w, err := run(t, g, s, "SELECT /*+ MAX_EXECUTION_TIME(60000) */ COUNT(*) FROM customers"); err != nil || fmt.Sprint(w.rows) != "[[2000]]" {
+			t.Fatalf("after the timeout: %v %v", w.rows, err)
+		}
+	}
+	// SET itself is not limited, and 0 lifts the limit.
+	if _, err := run(t, g, s, "SET max_execution_time = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := run(t, g, s, "SELECT @@max_execution_time"); err != nil || fmt.Sprint(w.rows) != "[[0]]" {
+		t.Fatalf("@@max_execution_time: %v %v", w.rows, err)
 	}
 }

@@ -68,7 +68,7 @@ func (g *Gateway) ExecutePrepared(ctx context.Context, s *server.Session, query 
 	}
 	start := time.Now()
 	err = g.statement(ctx, s, stmt, w)
-	g.metrics.statement(statementKind(stmt), start, err)
+	g.statementDone(stmt, start, err)
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/format"
@@ -143,6 +144,9 @@ func (t *translator) expr(e ast.ExprNode) string {
 	if t.err != nil {
 		return ""
 	}
+	if t.pg() && !t.pgAllowed(e) {
+		return ""
+	}
 	switch x := e.(type) {
 	case nil:
 		return t.fail(sqlerr.Internal, "missing expression")
@@ -169,8 +173,8 @@ func (t *translator) expr(e ast.ExprNode) string {
 		}
 		return t.operand(x.Expr, precIs, false) + " IS " + not(x.Not) + truth
 	case *ast.BetweenExpr:
-		return t.operand(x.Expr, precLike, false) + " " + not(x.Not) + "BETWEEN " +
-			t.operand(x.Left, precLike, true) + " AND " + t.operand(x.Right, precLike, true)
+		return t.ordered(x.Expr, precLike, false) + " " + not(x.Not) + "BETWEEN " +
+			t.ordered(x.Left, precLike, true) + " AND " + t.ordered(x.Right, precLike, true)
 	case *ast.PatternInExpr:
 		return t.in(x)
 	case *ast.PatternLikeOrIlikeExpr:
@@ -230,6 +234,9 @@ func (t *translator) exprList(es []ast.ExprNode) string {
 // column prints db.t.c as "t"."c": the schema is gone once tables become
 // DuckDB views aliased by their table name.
 func (t *translator) column(c *ast.ColumnName) string {
+	if t.pg() && !t.pgColumn(c) {
+		return ""
+	}
 	if c.Table.O != "" {
 		return t.ident(c.Table.O) + "." + t.ident(c.Name.O)
 	}
@@ -252,6 +259,9 @@ func (t *translator) value(v *test_driver.ValueExpr) string {
 		return strconv.FormatUint(v.GetUint64(), 10)
 	case test_driver.KindFloat32, test_driver.KindFloat64:
 		// The exponent keeps the literal a DOUBLE, as MySQL's 1e3 is.
+		if t.pg() { // where 1e3 is a numeric
+			return "CAST(" + floatLit(v.GetFloat64()) + " AS DOUBLE PRECISION)"
+		}
 		return floatLit(v.GetFloat64())
 	case test_driver.KindMysqlDecimal:
 		return v.GetMysqlDecimal().String()
@@ -273,6 +283,12 @@ func (t *translator) value(v *test_driver.ValueExpr) string {
 // its literals cannot, so a NUL is spliced in with chr(0): 'a\0b' (or a
 // prepared statement's argument holding one) prints as ('a' || chr(0) || 'b').
 func (t *translator) stringLit(s string) string {
+	if t.pg() {
+		if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+			return t.unsupported("a string PostgreSQL cannot hold")
+		}
+		return t.param(s)
+	}
 	if !strings.ContainsRune(s, 0) {
 		return quoteString(s)
 	}
@@ -325,6 +341,10 @@ func (t *translator) binary(x *ast.BinaryOperationExpr) string {
 	if op.prec >= precOther {
 		return t.numeric(x.L, op.prec, false) + " " + op.sql + " " + t.numeric(x.R, op.prec, true)
 	}
+	switch x.Op {
+	case opcode.LT, opcode.LE, opcode.GT, opcode.GE:
+		return t.ordered(x.L, op.prec, false) + " " + op.sql + " " + t.ordered(x.R, op.prec, true)
+	}
 	// TODO: MySQL compares strings by collation (case-insensitive by
 	// default); DuckDB compares bytes.
 	return t.operand(x.L, op.prec, false) + " " + op.sql + " " + t.operand(x.R, op.prec, true)
@@ -339,6 +359,9 @@ func (t *translator) binary(x *ast.BinaryOperationExpr) string {
 // function) the result stays a DOUBLE.
 func (t *translator) divide(x *ast.BinaryOperationExpr) string {
 	div := t.numeric(x.L, precMul, false) + " / NULLIF(" + t.numeric(x.R, 0, false) + ", 0)"
+	if t.pg() { // a DOUBLE division, as in DuckDB, not an integer one
+		div = "CAST(" + t.numeric(x.L, 0, false) + " AS DOUBLE PRECISION) / NULLIF(" + t.numeric(x.R, 0, false) + ", 0)"
+	}
 	_, rExact := t.scale(x.R)
 	if s, ok := t.scale(x.L); ok && rExact {
 		return fmt.Sprintf("CAST(%s AS DECIMAL(38, %d))", div, min(s+4, 30))

@@ -346,6 +346,9 @@ func now(t *translator, args []ast.ExprNode) string {
 
 func typedLiteral(typ string) func(*translator, []ast.ExprNode) string {
 	return func(t *translator, args []ast.ExprNode) string {
+		if t.pg() { // DATE $1 is not SQL
+			return "CAST(" + t.expr(args[0]) + " AS " + typ + ")"
+		}
 		return typ + " " + t.expr(args[0])
 	}
 }
@@ -386,6 +389,9 @@ func (t *translator) unit(e ast.ExprNode) string {
 // interval prints INTERVAL n unit; DuckDB accepts an expression in
 // parentheses as n.
 func (t *translator) interval(n, unit ast.ExprNode) string {
+	if t.pg() {
+		return t.pgInterval(n, unit)
+	}
 	return "INTERVAL (" + t.expr(n) + ") " + t.unit(unit)
 }
 
@@ -652,6 +658,8 @@ func (t *translator) aggArg(name string, a ast.ExprNode) string {
 	switch name {
 	case ast.AggFuncSum, ast.AggFuncAvg:
 		return t.numeric(a, 0, false)
+	case ast.AggFuncMin, ast.AggFuncMax:
+		return t.ordered(a, 0, false)
 	}
 	return t.expr(a)
 }

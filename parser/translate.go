@@ -35,6 +35,20 @@ type Options struct {
 	// It lets `a / b` produce MySQL's DECIMAL result; without it the
 	// division of a column is a DOUBLE division.
 	ColumnScale func(c *ast.ColumnName) (scale int, ok bool)
+
+	// Dialect is DuckDB unless a query is printed for a source.
+	Dialect Dialect
+	// Param returns the placeholder for the next value of a query printed
+	// in the Postgres dialect ("$3") and records the value.
+	Param func(v any) string
+	// ColumnKind tells the Postgres dialect the kind of a column of the
+	// query's tables; KindUnknown for a column it does not know, which
+	// refuses the query.
+	ColumnKind func(c *ast.ColumnName) Kind
+	// Replace, when it returns ok, gives the SQL that stands for a SELECT
+	// or set operation (the whole statement, a subquery, a derived table
+	// or a CTE body): the planner sends that part to a source whole.
+	Replace func(n ast.Node) (sql string, ok bool)
 }
 
 // Translate prints a SELECT, a set operation (UNION/INTERSECT/EXCEPT
@@ -86,6 +100,8 @@ type translator struct {
 	// userVars holds the user variables assigned by the fields printed so
 	// far of the select list being printed (see uservars.go).
 	userVars map[string]ast.ExprNode
+	// fieldLists holds the select lists being printed, innermost last.
+	fieldLists []*ast.FieldList
 }
 
 func (t *translator) fail(k sqlerr.Kind, format string, args ...any) string {
@@ -101,6 +117,11 @@ func (t *translator) unsupported(what string) string {
 
 // query prints a SELECT or set operation, without surrounding parentheses.
 func (t *translator) query(n ast.Node) string {
+	if t.opts.Replace != nil {
+		if sql, ok := t.opts.Replace(n); ok {
+			return sql
+		}
+	}
 	switch q := n.(type) {
 	case *ast.SelectStmt:
 		return t.selectStmt(q)
@@ -124,6 +145,11 @@ func (t *translator) selectStmt(s *ast.SelectStmt) string {
 	if s.SelectIntoOpt != nil {
 		return t.unsupported("SELECT ... INTO")
 	}
+	if t.pg() && len(s.WindowSpecs) > 0 {
+		return t.unsupported("WINDOW in a query for PostgreSQL")
+	}
+	t.fieldLists = append(t.fieldLists, s.Fields)
+	defer func() { t.fieldLists = t.fieldLists[:len(t.fieldLists)-1] }()
 	// Hints (SQL_CALC_FOUND_ROWS, SQL_NO_CACHE, HIGH_PRIORITY, STRAIGHT_JOIN,
 	// optimizer comments) and locking clauses have no meaning for a
 	// read-only DuckDB query and are dropped.
@@ -185,7 +211,7 @@ func (t *translator) setOprList(l *ast.SetOprSelectList) string {
 		var text string
 		switch m := n.(type) {
 		case *ast.SelectStmt:
-			op, text = m.AfterSetOperator, t.selectStmt(m)
+			op, text = m.AfterSetOperator, t.query(m)
 			if m.IsInBraces {
 				text = "(" + text + ")"
 			}
@@ -364,6 +390,10 @@ func (t *translator) byItems(items []*ast.ByItem) string {
 		if it.Desc {
 			dir = " DESC NULLS LAST"
 		}
+		if t.pg() {
+			parts[i] = t.pgOrderKey(it) + dir
+			continue
+		}
 		parts[i] = t.byExpr(it) + dir
 	}
 	return strings.Join(parts, ", ")
@@ -378,7 +408,35 @@ func (t *translator) byExpr(it *ast.ByItem) string {
 		}
 		return strconv.Itoa(p.N)
 	}
+	if c, ok := it.Expr.(*ast.ColumnNameExpr); ok && t.pg() && t.selectAlias(c.Name) != nil &&
+		(t.opts.ColumnKind == nil || t.opts.ColumnKind(c.Name) == KindUnknown) {
+		return t.ident(c.Name.Name.O) // PostgreSQL takes a bare output name
+	}
 	return t.expr(it.Expr)
+}
+
+// pgOrderKey prints an ORDER BY key for PostgreSQL: a string key in the
+// "C" collation; an output name or position only when it is not a string
+// (PostgreSQL takes neither inside an expression).
+func (t *translator) pgOrderKey(it *ast.ByItem) string {
+	e := it.Expr
+	if p, ok := e.(*ast.PositionExpr); ok {
+		if len(t.fieldLists) == 0 { // the ORDER BY of a UNION
+			return t.unsupported("ORDER BY position of a set operation in a query for PostgreSQL")
+		}
+		fl := t.fieldLists[len(t.fieldLists)-1]
+		if p.N < 1 || p.N > len(fl.Fields) || fl.Fields[p.N-1].WildCard != nil {
+			return t.unsupported("this ORDER BY position in a query for PostgreSQL")
+		}
+		e = fl.Fields[p.N-1].Expr
+	} else if c, ok := e.(*ast.ColumnNameExpr); !ok || t.opts.ColumnKind == nil || t.opts.ColumnKind(c.Name) != KindUnknown {
+		return t.ordered(it.Expr, 0, false)
+	}
+	switch t.kindOf(e) {
+	case KindString, KindUnknown:
+		return t.unsupported("ordering by an output column of text in a query for PostgreSQL")
+	}
+	return t.byExpr(it)
 }
 
 // limit prints MySQL's `LIMIT off, n` and `LIMIT n OFFSET off` alike.

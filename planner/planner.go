@@ -31,13 +31,17 @@ type Plan struct {
 	Scans []*Scan
 }
 
-// Scan is one table reference read from its source, or, when Direct is
-// set, a file DuckDB reads itself (View and Request are then unused).
+// Scan is one table reference read from its source; or, when Direct is
+// set, a file DuckDB reads itself (View and Request are then unused); or,
+// when Query is set, a part of the query its source runs whole (Request
+// is then unused, Table is the first of the Tables it reads).
 type Scan struct {
 	View    string // the DuckDB view name the SQL uses
 	Table   *catalog.Table
 	Request connectors.ScanRequest
 	Direct  *connectors.Location
+	Query   *connectors.QueryRequest
+	Tables  []*catalog.Table
 }
 
 // Planner is safe for concurrent use.
@@ -53,6 +57,10 @@ type Planner struct {
 	// MaxSplits is how many parallel scans a large splittable table may be
 	// read with; below 2, tables are read with one scan.
 	MaxSplits int
+	// Describe returns the result schema DuckDB would give sql over
+	// scans, without running it. Whole-query pushdown needs it (the
+	// source's answer must come in DuckDB's types); nil turns it off.
+	Describe func(ctx context.Context, sql string, scans []*Scan) (*arrow.Schema, error)
 }
 
 // splitRows is the smallest number of rows per split worth a scan of its
@@ -67,7 +75,7 @@ const maxViewDepth = 16
 // session (current database, variables) for the translation; its Table
 // callback is set by the planner.
 func (p *Planner) Plan(ctx context.Context, stmt ast.StmtNode, opts parser.Options) (*Plan, error) {
-	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown, maxSplits: p.MaxSplits}
+	b := &builder{ctx: ctx, cat: p.Catalog, plan: &Plan{}, direct: p.DirectRead, noPushdown: p.NoPushdown, maxSplits: p.MaxSplits, describe: p.Describe}
 	sql, err := b.query(stmt, opts, 0)
 	if err != nil {
 		return nil, err
@@ -81,9 +89,10 @@ type builder struct {
 	cat    *catalog.Catalog
 	plan   *Plan
 	direct func(*connectors.Location) bool
-	// noPushdown and maxSplits: see Planner.
+	// noPushdown, maxSplits and describe: see Planner.
 	noPushdown bool
 	maxSplits  int
+	describe   func(ctx context.Context, sql string, scans []*Scan) (*arrow.Schema, error)
 }
 
 // ref is one table reference in the query text.
@@ -100,7 +109,8 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 	if depth > maxViewDepth {
 		return "", sqlerr.New(sqlerr.Unsupported, "views nested more than %d deep (a view that refers to itself?)", maxViewDepth)
 	}
-	refs, err := b.resolve(stmt, opts, depth)
+	replaced := b.pushQueries(stmt, opts, depth)
+	refs, err := b.resolve(stmt, opts, depth, replaced)
 	if err != nil {
 		return "", err
 	}
@@ -133,16 +143,23 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		}
 		return r.sql, nil
 	}
+	opts.Replace = func(n ast.Node) (string, bool) {
+		sql, ok := replaced[n]
+		return sql, ok
+	}
 	return parser.Translate(stmt, opts)
 }
 
 // resolve finds every table reference (CTE names excluded) in the catalog,
 // giving tables a scan and expanding views into subqueries.
-func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]*ref, error) {
+func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int, replaced map[ast.Node]string) ([]*ref, error) {
 	ctes := map[string]bool{}
 	aliases := map[*ast.TableName]string{}
 	var names []*ast.TableName
-	walk(stmt, func(n ast.Node) {
+	walkUnless(stmt, func(n ast.Node) bool {
+		if _, ok := replaced[n]; ok {
+			return true // its tables are the source's business
+		}
 		switch n := n.(type) {
 		case *ast.CommonTableExpression:
 			ctes[n.Name.L] = true
@@ -153,6 +170,7 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int) ([]
 		case *ast.TableName:
 			names = append(names, n)
 		}
+		return false
 	})
 	var refs []*ref
 	for _, tn := range names {

@@ -59,6 +59,9 @@ type Capabilities struct {
 	Projection bool // returns exactly the requested columns
 	Filters    bool // accepts filters and reports which are exact
 	Limit      bool // returns at most Limit rows
+	// QueryDialect names the SQL the plugin runs as whole queries; "" if
+	// none.
+	QueryDialect string
 }
 
 // Describer is implemented by connectors that name themselves to the host

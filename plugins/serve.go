@@ -110,13 +110,17 @@ func (s *server) GetInfo(context.Context, *connectorv1.GetInfoRequest) (resp *co
 	if d, ok := s.c.(Describer); ok {
 		name, version = d.Describe()
 	}
+	dialect := ""
+	if q, ok := s.c.(connectors.Querier); ok {
+		dialect = q.Dialect()
+	}
 	return &connectorv1.GetInfoResponse{
 		ProtocolVersion: ProtocolVersion,
 		Name:            name,
 		Version:         version,
 		// The SDK itself projects and limits, and reports filters as not
 		// exact unless the connector says otherwise: all three always hold.
-		Capabilities: &connectorv1.Capabilities{Projection: true, Filters: true, Limit: true},
+		Capabilities: &connectorv1.Capabilities{Projection: true, Filters: true, Limit: true, QueryDialect: dialect},
 	}, nil
 }
 
@@ -233,18 +237,7 @@ func (s *server) Scan(req *connectorv1.ScanRequest, stream connectorv1.Connector
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
 
-	filters, err := filtersFromProto(req.GetFilters())
-	if err != nil {
-		return toStatus(err)
-	}
-	scan, err := s.c.Scan(ctx, connectors.ScanRequest{
-		Table:   req.GetTable(),
-		Columns: req.GetColumns(),
-		Filters: filters,
-		Limit:   req.GetLimit(),
-		Split:   int(req.GetSplit()),
-		Splits:  int(req.GetSplits()),
-	})
+	scan, filters, err := s.open(ctx, req)
 	if err != nil {
 		return toStatus(err)
 	}
@@ -347,6 +340,39 @@ func (s *server) Scan(req *connectorv1.ScanRequest, stream connectorv1.Connector
 		return sendError(ctx, err)
 	}
 	return nil
+}
+
+// open starts the connector's scan, or its query when req carries one.
+func (s *server) open(ctx context.Context, req *connectorv1.ScanRequest) (*connectors.Scan, []connectors.Filter, error) {
+	if q := req.GetQuery(); q != nil {
+		qr, ok := s.c.(connectors.Querier)
+		if !ok || qr.Dialect() == "" {
+			return nil, nil, fmt.Errorf("this connector does not run queries: %w", connectors.ErrUnsupported)
+		}
+		args, err := valuesFromProto(q.GetArgs())
+		if err != nil {
+			return nil, nil, err
+		}
+		schema, err := decodeSchema(q.GetArrowSchema())
+		if err != nil {
+			return nil, nil, err
+		}
+		scan, err := qr.Query(ctx, connectors.QueryRequest{SQL: q.GetSql(), Args: args, Schema: schema})
+		return scan, nil, err
+	}
+	filters, err := filtersFromProto(req.GetFilters())
+	if err != nil {
+		return nil, nil, err
+	}
+	scan, err := s.c.Scan(ctx, connectors.ScanRequest{
+		Table:   req.GetTable(),
+		Columns: req.GetColumns(),
+		Filters: filters,
+		Limit:   req.GetLimit(),
+		Split:   int(req.GetSplit()),
+		Splits:  int(req.GetSplits()),
+	})
+	return scan, filters, err
 }
 
 // sendError reports a failure to write to the stream; when the host went

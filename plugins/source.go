@@ -161,7 +161,8 @@ func (s *Source) start(ctx context.Context) (*process, error) {
 		ProtocolVersion: int(info.GetProtocolVersion()),
 		Name:            info.GetName(),
 		Version:         info.GetVersion(),
-		Capabilities:    Capabilities{Projection: caps.GetProjection(), Filters: caps.GetFilters(), Limit: caps.GetLimit()},
+		Capabilities: Capabilities{Projection: caps.GetProjection(), Filters: caps.GetFilters(), Limit: caps.GetLimit(),
+			QueryDialect: caps.GetQueryDialect()},
 	}
 	opts, err := json.Marshal(s.launch.Options)
 	if err != nil {
@@ -305,45 +306,100 @@ func (s *Source) Scan(ctx context.Context, req connectors.ScanRequest) (*connect
 		}
 	}
 
-	sctx, cancel := context.WithCancel(ctx)
-	stream, err := p.rpc.Scan(sctx, preq)
+	r, first, err := s.stream(ctx, p, preq, fmt.Sprintf("table %q", req.Table), req.Columns, req.Limit)
 	if err != nil {
-		cancel()
-		return nil, s.callError(ctx, p, err)
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		cancel()
-		if errors.Is(err, io.EOF) {
-			return nil, s.errorf("table %q: plugin ended the scan without a header", req.Table)
-		}
-		return nil, s.callError(ctx, p, err)
-	}
-	schema, err := decodeSchema(first.GetArrowSchema())
-	if err != nil {
-		cancel()
-		return nil, s.errorf("table %q: %w", req.Table, err)
-	}
-	shape, err := newShaper(schema, req.Columns, req.Limit)
-	if err != nil {
-		cancel()
-		return nil, s.errorf("table %q: plugin returned the wrong columns: %w", req.Table, err)
+		return nil, err
 	}
 	var exact []bool
 	if caps.Filters && len(req.Filters) > 0 {
 		exact = make([]bool, len(req.Filters))
 		copy(exact, first.GetExact())
 	}
+	return &connectors.Scan{Reader: r, Exact: exact}, nil
+}
+
+// stream sends preq and returns the reader of its response stream (and
+// the stream's first message, which holds the schema and Exact), shaped
+// to columns and limit; what names the scan in errors.
+func (s *Source) stream(ctx context.Context, p *process, preq *connectorv1.ScanRequest, what string, columns []string, limit int64) (*streamReader, *connectorv1.ScanResponse, error) {
+	sctx, cancel := context.WithCancel(ctx)
+	stream, err := p.rpc.Scan(sctx, preq)
+	if err != nil {
+		cancel()
+		return nil, nil, s.callError(ctx, p, err)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		cancel()
+		if errors.Is(err, io.EOF) {
+			return nil, nil, s.errorf("%s: plugin ended the scan without a header", what)
+		}
+		return nil, nil, s.callError(ctx, p, err)
+	}
+	schema, err := decodeSchema(first.GetArrowSchema())
+	if err != nil {
+		cancel()
+		return nil, nil, s.errorf("%s: %w", what, err)
+	}
+	shape, err := newShaper(schema, columns, limit)
+	if err != nil {
+		cancel()
+		return nil, nil, s.errorf("%s: plugin returned the wrong columns: %w", what, err)
+	}
 	chunks := &chunkReader{ctx: ctx, source: s, proc: p, stream: stream, pending: first.GetArrowIpc()}
 	ipcr, err := ipc.NewReader(chunks, ipc.WithDelayReadSchema(true))
 	if err != nil {
 		cancel()
-		return nil, s.errorf("table %q: %w", req.Table, err)
+		return nil, nil, s.errorf("%s: %w", what, err)
 	}
-	r := &streamReader{source: s, table: req.Table, cancel: cancel, chunks: chunks, ipc: ipcr, shape: shape, wantSchema: schema}
+	r := &streamReader{source: s, table: preq.GetTable(), cancel: cancel, chunks: chunks, ipc: ipcr, shape: shape, wantSchema: schema}
 	r.refs.Store(1)
-	return &connectors.Scan{Reader: r, Exact: exact}, nil
+	return r, first, nil
 }
+
+// Dialect is the query dialect of the running plugin ("" when it runs no
+// queries, or has not started: the planner then scans, which starts it).
+func (s *Source) Dialect() string {
+	s.mu.Lock()
+	p := s.proc
+	s.mu.Unlock()
+	if p == nil || !p.usable() {
+		return ""
+	}
+	return p.info.Capabilities.QueryDialect
+}
+
+// Query runs a whole query in the plugin. The reader has exactly
+// req.Schema; a plugin that answers with other types fails the query.
+func (s *Source) Query(ctx context.Context, req connectors.QueryRequest) (*connectors.Scan, error) {
+	p, err := s.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.info.Capabilities.QueryDialect == "" {
+		return nil, s.errorf("the plugin runs no queries: %w", connectors.ErrUnsupported)
+	}
+	args, err := valuesToProto(req.Args)
+	if err != nil {
+		return nil, s.errorf("%w", err)
+	}
+	schema, err := encodeSchema(req.Schema)
+	if err != nil {
+		return nil, s.errorf("query schema: %w", err)
+	}
+	preq := &connectorv1.ScanRequest{Query: &connectorv1.Query{Sql: req.SQL, Args: args, ArrowSchema: schema}}
+	r, _, err := s.stream(ctx, p, preq, "query", nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !r.wantSchema.Equal(req.Schema) {
+		r.Release()
+		return nil, s.errorf("query: plugin returned %s, want %s", r.wantSchema, req.Schema)
+	}
+	return &connectors.Scan{Reader: r}, nil
+}
+
+var _ connectors.Querier = (*Source)(nil)
 
 // Close kills the plugin process (after asking it to exit cleanly) and
 // makes every later call fail. Scans in flight fail. It is safe to call

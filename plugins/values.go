@@ -130,3 +130,28 @@ func valueFromProto(pv *connectorv1.Value) (any, error) {
 	// which would change the filter's meaning.
 	return nil, fmt.Errorf("value of unknown kind %T: %w", pv.GetKind(), connectors.ErrUnsupported)
 }
+
+// valuesToProto encodes the arguments of a pushed-down query.
+func valuesToProto(vs []any) ([]*connectorv1.Value, error) {
+	out := make([]*connectorv1.Value, len(vs))
+	for i, v := range vs {
+		pv, err := valueToProto(v)
+		if err != nil {
+			return nil, fmt.Errorf("query argument %d: %w", i+1, err)
+		}
+		out[i] = pv
+	}
+	return out, nil
+}
+
+func valuesFromProto(pvs []*connectorv1.Value) ([]any, error) {
+	out := make([]any, len(pvs))
+	for i, pv := range pvs {
+		v, err := valueFromProto(pv)
+		if err != nil {
+			return nil, fmt.Errorf("query argument %d: %w", i+1, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}

@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"time"
 )
@@ -25,6 +26,26 @@ type Session struct {
 	DB         string         // current database, "" for none
 	Vars       map[string]any // session system variables set by SET (lower-case names); never nil
 	RemoteAddr string         // client address as host:port
+	// MultiStatements is whether the client may send several
+	// ;-separated statements in one COM_QUERY: it set
+	// CLIENT_MULTI_STATEMENTS at login, or turned it on with COM_SET_OPTION.
+	// Without it MySQL answers such a query with a syntax error.
+	MultiStatements bool
+	// TLSVersion and TLSCipher name the connection's TLS protocol and
+	// cipher suite ("TLSv1.3", "TLS_AES_128_GCM_SHA256"); both are empty
+	// for an unencrypted connection.
+	TLSVersion, TLSCipher string
+}
+
+// Process is one connection as SHOW PROCESSLIST shows it.
+type Process struct {
+	ID      uint32
+	User    string // "" while logging in
+	Host    string // client address as host:port
+	DB      string // current database, "" for none
+	Command string // "Sleep", "Query", "Execute", … as MySQL names them; "Connect" while logging in
+	Since   time.Time
+	Info    string // the running statement's text, "" when idle
 }
 
 // Column describes one result column as MySQL sends it.
@@ -53,6 +74,21 @@ type ResultWriter interface {
 	// encoded before Row returns, so the caller may reuse the slice.
 	// An error means the client is gone or the row is invalid; stop producing.
 	Row(values []any) error
+}
+
+// MultiResultWriter is a ResultWriter that can carry the results of several
+// statements, for multi-statement COM_QUERY texts. The server's COM_QUERY
+// writer is one; a ResultWriter that is not cannot run multi-statement
+// queries (the Executor refuses them).
+type MultiResultWriter interface {
+	ResultWriter
+	// NextResult ends the current statement's result — the end of its
+	// rows, or an OK packet if it had no columns — telling the client that
+	// another result follows (SERVER_MORE_RESULTS_EXISTS), and readies the
+	// writer for the next statement. The last statement's result is ended
+	// by the server when Execute returns; an error returned then arrives
+	// after the results so far, as in MySQL.
+	NextResult() error
 }
 
 // Executor runs statements for the server. It is called from many
@@ -116,4 +152,10 @@ type Config struct {
 	// HandshakeTimeout bounds the login phase so idle sockets cannot pin
 	// goroutines; 0 = 10s.
 	HandshakeTimeout time.Duration
+	// TLS, when set, is offered to clients in the handshake (CLIENT_SSL);
+	// it needs at least one certificate. nil: plain connections only.
+	TLS *tls.Config
+	// RequireSecureTransport refuses logins that did not switch to TLS
+	// with error 3159, as MySQL's require_secure_transport. Needs TLS.
+	RequireSecureTransport bool
 }

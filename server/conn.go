@@ -65,12 +65,20 @@ type conn struct {
 	mu          sync.Mutex
 	state       connState
 	queryCancel context.CancelFunc // cancels the running statement, nil if none
+	proc        Process            // what SHOW PROCESSLIST shows; ID and Host set once logged in
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
+	wc := newWireConn(nc)
+	// go-mysql announces neither: the command loop here implements them.
+	wc.extraCaps = mysql.CLIENT_MULTI_STATEMENTS | mysql.CLIENT_MULTI_RESULTS
+	if s.cfg.TLS != nil {
+		wc.tlsConfig = s.cfg.TLS
+		wc.extraCaps |= mysql.CLIENT_SSL
+	}
 	return &conn{
-		srv: s, wc: newWireConn(nc), ctx: ctx, cancel: cancel,
+		srv: s, wc: wc, ctx: ctx, cancel: cancel,
 		log: s.log.With("remote", nc.RemoteAddr().String()),
 	}
 }
@@ -106,18 +114,30 @@ func (c *conn) login() bool {
 	_ = c.wc.SetDeadline(time.Now().Add(c.srv.cfg.HandshakeTimeout))
 	c.wc.holdClose, c.wc.recording = true, true
 	mc, err := c.handshake()
-	c.wc.holdClose, c.wc.recording = false, false
+	c.wc.holdClose, c.wc.recording, c.wc.shiftSeq = false, false, false
 	if err != nil {
 		c.failLogin(err)
+		return false
+	}
+	tlsVersion, tlsCipher := c.wc.tlsState()
+	if c.srv.cfg.RequireSecureTransport && tlsVersion == "" {
+		// Checked after the password, as MySQL does: the ERR replaces the OK.
+		e := sqlerr.New(sqlerr.SecureTransportRequired, "Connections using insecure transport are prohibited while --require_secure_transport=ON.")
+		c.wc.replaceLast(errPayload(toMySQLError(e)))
+		_ = c.wc.Flush()
+		c.log.Warn("login refused: TLS required", "user", mc.GetUser())
 		return false
 	}
 	mc.SetStatus(serverStatus)
 	// Under mu: Server.Owner reads the user from other goroutines.
 	c.mu.Lock()
 	c.mc = mc
+	c.proc = Process{ID: mc.ConnectionID(), User: mc.GetUser(), Host: c.wc.RemoteAddr().String(), Command: "Sleep", Since: time.Now()}
 	c.sess = Session{
 		ID: mc.ConnectionID(), User: mc.GetUser(), Vars: map[string]any{},
-		RemoteAddr: c.wc.RemoteAddr().String(),
+		RemoteAddr:      c.wc.RemoteAddr().String(),
+		MultiStatements: mc.Capability()&mysql.CLIENT_MULTI_STATEMENTS != 0,
+		TLSVersion:      tlsVersion, TLSCipher: tlsCipher,
 	}
 	c.mu.Unlock()
 	c.id.Store(mc.ConnectionID())
@@ -208,8 +228,45 @@ func (c *conn) nextCommand() bool {
 		return false
 	}
 	c.setState(stateBusy)
+	c.setProcess(data)
 	keep := c.runCommand(data)
+	c.setProcess(nil)
 	return keep && c.setState(stateIdle)
+}
+
+// setProcess records the command starting (data) or, for nil, the
+// connection going idle, for SHOW PROCESSLIST on other goroutines.
+func (c *conn) setProcess(data []byte) {
+	cmd, info := "Sleep", ""
+	if len(data) > 0 {
+		switch data[0] {
+		case mysql.COM_QUERY:
+			cmd, info = "Query", string(data[1:])
+		case mysql.COM_STMT_EXECUTE:
+			cmd = "Execute"
+		case mysql.COM_STMT_PREPARE:
+			cmd, info = "Prepare", string(data[1:])
+		case mysql.COM_INIT_DB:
+			cmd = "Init DB"
+		case mysql.COM_FIELD_LIST:
+			cmd = "Field List"
+		case mysql.COM_PING:
+			cmd = "Ping"
+		default:
+			cmd = "Query"
+		}
+	}
+	c.mu.Lock()
+	c.proc.Command, c.proc.Info, c.proc.Since, c.proc.DB = cmd, info, time.Now(), c.sess.DB
+	c.mu.Unlock()
+}
+
+// process is the connection's row of SHOW PROCESSLIST; ok is false before
+// login.
+func (c *conn) process() (p Process, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proc, c.mc != nil
 }
 
 // runCommand answers one command packet. A panic here is a bug in the wire
@@ -253,7 +310,14 @@ func (c *conn) dispatch(data []byte) any {
 		return quit{}
 	case mysql.COM_PING:
 		return nil
+	case mysql.COM_STATISTICS:
+		// The answer is the bare text, without an OK or ERR header.
+		if err := c.mc.WritePacket(append([]byte{0, 0, 0, 0}, c.srv.statistics()...)); err != nil {
+			return quit{}
+		}
+		return noReply{}
 	case mysql.COM_QUERY:
+		c.srv.questions.Add(1)
 		return c.query(string(arg))
 	case mysql.COM_INIT_DB:
 		return c.reply(c.call(func() error { return c.srv.exec.UseDB(c.ctx, &c.sess, string(arg)) }))
@@ -264,11 +328,15 @@ func (c *conn) dispatch(data []byte) any {
 		c.stmts = nil
 		return nil
 	case mysql.COM_SET_OPTION:
-		// Multi-statement on/off: the Executor sees the whole text either way.
+		if len(arg) != 2 || arg[1] != 0 || arg[0] > mysql.MYSQL_OPTION_MULTI_STATEMENTS_OFF {
+			return toMySQLError(sqlerr.New(sqlerr.UnknownCommand, "Unknown command"))
+		}
+		c.sess.MultiStatements = arg[0] == mysql.MYSQL_OPTION_MULTI_STATEMENTS_ON
 		return c.writeEOF()
 	case mysql.COM_STMT_PREPARE:
 		return c.prepare(string(arg))
 	case mysql.COM_STMT_EXECUTE:
+		c.srv.questions.Add(1)
 		return c.execute(arg)
 	case mysql.COM_STMT_SEND_LONG_DATA:
 		c.sendLongData(arg)

@@ -94,7 +94,27 @@ func typesRow() []any {
 	}
 }
 
+// Execute runs ;-separated statements (a plain split: test statements
+// hold no quotes) as a multi-statement query when the session allows it.
 func (e *testExecutor) Execute(ctx context.Context, s *Session, q string, w ResultWriter) error {
+	parts := strings.Split(strings.TrimSuffix(strings.TrimSpace(q), ";"), ";")
+	if len(parts) > 1 && !s.MultiStatements {
+		return sqlerr.New(sqlerr.Syntax, "You have an error in your SQL syntax near '%s'", strings.TrimSpace(parts[1]))
+	}
+	for i, p := range parts {
+		if err := e.execOne(ctx, s, p, w); err != nil {
+			return err
+		}
+		if i < len(parts)-1 {
+			if err := w.(MultiResultWriter).NextResult(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *testExecutor) execOne(ctx context.Context, s *Session, q string, w ResultWriter) error {
 	q = strings.ToLower(strings.TrimSpace(q))
 	switch {
 	case q == "select big":
@@ -110,6 +130,11 @@ func (e *testExecutor) Execute(ctx context.Context, s *Session, q string, w Resu
 			return err
 		}
 		return w.Row(typesRow())
+	case q == "select tls":
+		if err := w.Columns([]Column{{Name: "version", Type: mysql.MYSQL_TYPE_VAR_STRING}, {Name: "cipher", Type: mysql.MYSQL_TYPE_VAR_STRING}}); err != nil {
+			return err
+		}
+		return w.Row([]any{s.TLSVersion, s.TLSCipher})
 	case q == "select db":
 		if err := w.Columns([]Column{{Name: "db", Type: mysql.MYSQL_TYPE_VAR_STRING}}); err != nil {
 			return err

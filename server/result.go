@@ -46,6 +46,25 @@ func newResultWriter(pw packetWriter, status uint16, buf []byte) *resultWriter {
 
 func (w *resultWriter) started() bool { return w.fields != nil }
 
+var _ MultiResultWriter = (*resultWriter)(nil)
+
+// NextResult ends the current result with SERVER_MORE_RESULTS_EXISTS set:
+// the EOF after its rows, or an OK packet (no affected rows, no warnings)
+// when it had no columns. Sequence numbers run on, as in MySQL.
+func (w *resultWriter) NextResult() error {
+	if w.binary {
+		return sqlerr.New(sqlerr.Internal, "several results for a prepared statement")
+	}
+	status := w.status | mysql.SERVER_MORE_RESULTS_EXISTS
+	if w.started() {
+		w.buf = append(w.buf[:0], 0, 0, 0, 0, mysql.EOF_HEADER, 0, 0, byte(status), byte(status>>8))
+	} else {
+		w.buf = append(w.buf[:0], 0, 0, 0, 0, mysql.OK_HEADER, 0, 0, byte(status), byte(status>>8), 0, 0)
+	}
+	w.cols, w.fields = nil, nil
+	return w.pw.WritePacket(w.buf)
+}
+
 func (w *resultWriter) Columns(cols []Column) error {
 	if w.started() {
 		return sqlerr.New(sqlerr.Internal, "result columns sent twice")

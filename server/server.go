@@ -1,13 +1,16 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gms "github.com/go-mysql-org/go-mysql/server"
@@ -31,6 +34,9 @@ type Server struct {
 	log   *slog.Logger
 	wire  *gms.Server           // go-mysql's handshake settings, shared by all connections
 	creds *gms.InMemoryProvider // must be this type: go-mysql only does caching_sha2 fast auth for it
+
+	started   time.Time     // for COM_STATISTICS
+	questions atomic.Uint64 // COM_QUERY and COM_STMT_EXECUTE commands, for COM_STATISTICS
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -63,6 +69,12 @@ func New(cfg Config, exec Executor) (*Server, error) {
 	if cfg.MaxConnections < 0 {
 		return nil, fmt.Errorf("server: negative MaxConnections %d", cfg.MaxConnections)
 	}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil {
+		return nil, errors.New("server: TLS config without a certificate")
+	}
+	if cfg.RequireSecureTransport && cfg.TLS == nil {
+		return nil, errors.New("server: RequireSecureTransport needs a TLS config")
+	}
 	creds := gms.NewInMemoryProvider()
 	seen := make(map[string]bool, len(cfg.Users))
 	for _, u := range cfg.Users {
@@ -79,12 +91,15 @@ func New(cfg Config, exec Executor) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	// No TLS config and no RSA key: go-mysql then never advertises
-	// CLIENT_SSL and, with an InMemoryProvider, always takes the
-	// caching_sha2 fast path, so no full (RSA/TLS) auth is needed.
+	// No TLS config and no RSA key for go-mysql: TLS is done below it, by
+	// the wireConn (see startTLSIfAsked), which also announces CLIENT_SSL.
+	// With an InMemoryProvider go-mysql always takes the caching_sha2 fast
+	// path (it holds the passwords, a cache would add nothing), so no
+	// full authentication (RSA key exchange or cleartext over TLS) is ever
+	// asked of a client.
 	wire := gms.NewServer(cfg.ServerVersion, charsetUTF8MB4, cfg.AuthMethod, nil, nil)
 	return &Server{
-		cfg: cfg, exec: exec, log: log, wire: wire, creds: creds,
+		cfg: cfg, exec: exec, log: log, wire: wire, creds: creds, started: time.Now(),
 		ready: make(chan struct{}), conns: make(map[*conn]struct{}), shutdown: make(chan struct{}),
 	}, nil
 }
@@ -229,6 +244,38 @@ func (s *Server) Owner(id uint32) (user string, ok bool) {
 		}
 	}
 	return "", false
+}
+
+// Processes lists the logged-in connections by id, for SHOW PROCESSLIST.
+// The database of a connection running a command is the one it had when
+// the command began.
+func (s *Server) Processes() []Process {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	out := make([]Process, 0, len(conns))
+	for _, c := range conns {
+		if p, ok := c.process(); ok {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Process) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// statistics is the COM_STATISTICS text (mysqladmin status, the mysql
+// CLI's status command), in MySQL's format.
+func (s *Server) statistics() string {
+	s.mu.Lock()
+	threads := len(s.conns)
+	s.mu.Unlock()
+	up := time.Since(s.started)
+	q := s.questions.Load()
+	return fmt.Sprintf("Uptime: %d  Threads: %d  Questions: %d  Slow queries: 0  Opens: 0  Flush tables: 0  Open tables: 0  Queries per second avg: %.3f",
+		int64(up/time.Second), threads, q, float64(q)/max(up.Seconds(), 1))
 }
 
 // startConn registers a connection and serves it on its own goroutine.

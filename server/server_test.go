@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"reflect"
@@ -432,5 +433,153 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached in 10s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A multi-statement query answers each statement in turn; an error ends
+// the sequence after the results so far. Without multiStatements the
+// executor sees the session flag off.
+func TestMultiStatements(t *testing.T) {
+	srv := startServer(t, Config{}, newTestExecutor())
+	db := openDB(t, srv, "alice", "s3cret", "shop", "multiStatements=true")
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(context.Background(), "select rows 2; set x = 1; select db; select rows 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sets [][]string
+	for {
+		cols, _ := rows.Columns()
+		var got []string
+		for rows.Next() {
+			vals := make([]sql.RawBytes, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(vals[0]))
+		}
+		sets = append(sets, got)
+		if !rows.NextResultSet() {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if fmt.Sprint(sets) != "[[0 1] [shop] [0]]" {
+		t.Fatalf("result sets %v", sets)
+	}
+
+	rows, err = conn.QueryContext(context.Background(), "select rows 1; error; select db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if n != 1 || rows.NextResultSet() {
+		t.Fatalf("rows %d before the error", n)
+	}
+	if me := mysqlErr(t, rows.Err()); me.Number != 1146 {
+		t.Fatalf("error %v, want 1146", me)
+	}
+	rows.Close()
+	// The session goes on.
+	var d string
+	if err := conn.QueryRowContext(context.Background(), "select db").Scan(&d); err != nil || d != "shop" {
+		t.Fatalf("after the error: %q %v", d, err)
+	}
+
+	// Exec reads past every result, rows included.
+	if _, err := conn.ExecContext(context.Background(), "set a; select rows 3; set b"); err != nil {
+		t.Fatalf("Exec of a multi-statement query: %v", err)
+	}
+	if err := conn.QueryRowContext(context.Background(), "select db").Scan(&d); err != nil {
+		t.Fatalf("after Exec: %v", err)
+	}
+
+	plain := openDB(t, srv, "alice", "s3cret", "", "")
+	_, err = plain.Exec("set a = 1; set b = 2")
+	if me := mysqlErr(t, err); me.Number != 1064 {
+		t.Fatalf("without multiStatements: %v", me)
+	}
+}
+
+// COM_SET_OPTION turns multi-statements on and off for a session.
+func TestSetOptionMultiStatements(t *testing.T) {
+	srv := startServer(t, Config{}, newTestExecutor())
+	c := dialRaw(t, srv, "anon")
+	query := append([]byte{mysql.COM_QUERY}, "set a; set b"...)
+	if resp, err := c.command(query); err != nil || resp[0] != mysql.ERR_HEADER {
+		t.Fatalf("multi-statement before COM_SET_OPTION: %q %v", resp, err)
+	}
+	if resp, err := c.command([]byte{mysql.COM_SET_OPTION, mysql.MYSQL_OPTION_MULTI_STATEMENTS_ON, 0}); err != nil || resp[0] != mysql.EOF_HEADER {
+		t.Fatalf("COM_SET_OPTION: %q %v", resp, err)
+	}
+	resp, err := c.command(query)
+	if err != nil || resp[0] != mysql.OK_HEADER {
+		t.Fatalf("first result: %q %v", resp, err)
+	}
+	if status := binary.LittleEndian.Uint16(resp[3:]); status&mysql.SERVER_MORE_RESULTS_EXISTS == 0 {
+		t.Fatalf("first OK without SERVER_MORE_RESULTS_EXISTS: %q", resp)
+	}
+	resp, err = c.read()
+	if err != nil || resp[0] != mysql.OK_HEADER || binary.LittleEndian.Uint16(resp[3:])&mysql.SERVER_MORE_RESULTS_EXISTS != 0 {
+		t.Fatalf("last result: %q %v", resp, err)
+	}
+	if resp, err := c.command([]byte{mysql.COM_SET_OPTION, 7, 0}); err != nil || resp[0] != mysql.ERR_HEADER {
+		t.Fatalf("unknown option: %q %v", resp, err)
+	}
+}
+
+// The greeting announces multi-statements and multi-results.
+func TestGreetingCapabilities(t *testing.T) {
+	srv := startServer(t, Config{}, newTestExecutor())
+	nc, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	c := &rawConn{Conn: nc}
+	g, err := c.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nul := strings.IndexByte(string(g[1:]), 0)
+	low := 1 + nul + 1 + 4 + 8 + 1
+	caps := uint32(binary.LittleEndian.Uint16(g[low:])) | uint32(binary.LittleEndian.Uint16(g[low+5:]))<<16
+	for _, f := range []uint32{mysql.CLIENT_MULTI_STATEMENTS, mysql.CLIENT_MULTI_RESULTS, mysql.CLIENT_PROTOCOL_41, mysql.CLIENT_PLUGIN_AUTH} {
+		if caps&f == 0 {
+			t.Errorf("greeting lacks capability %#x (has %#x)", f, caps)
+		}
+	}
+}
+
+// COM_STATISTICS (mysqladmin status, the CLI's status) answers MySQL's line.
+func TestStatistics(t *testing.T) {
+	srv := startServer(t, Config{}, newTestExecutor())
+	c := dialRaw(t, srv, "anon")
+	if _, err := c.command(append([]byte{mysql.COM_QUERY}, "set x"...)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.command([]byte{mysql.COM_STATISTICS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(resp); !strings.HasPrefix(s, "Uptime: ") || !strings.Contains(s, "  Threads: 1  Questions: 1  ") {
+		t.Fatalf("statistics %q", s)
+	}
+	if resp, err := c.command([]byte{mysql.COM_PING}); err != nil || resp[0] != mysql.OK_HEADER {
+		t.Fatalf("ping after statistics: %q %v", resp, err)
 	}
 }

@@ -1,10 +1,17 @@
 package server
 
 import (
+	"bytes"
+	"crypto/tls"
+	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // writeBufferSize is how many bytes of packets accumulate before a write to
@@ -21,7 +28,10 @@ const writeBufferSize = 32 << 10
 //   - lets the handshake inspect and replace the last packet go-mysql wrote
 //     (pending, replaceLast) before it is sent, and defers go-mysql's Close
 //     while doing so (holdClose);
-//   - serves first the bytes the disconnect watcher read ahead (stash).
+//   - serves first the bytes the disconnect watcher read ahead (stash);
+//   - runs TLS under the buffer when the client asks for it
+//     (startTLSIfAsked), so that everything above sees plaintext;
+//   - adds capability flags to go-mysql's greeting (extraCaps).
 //
 // Read, Write, Flush, Close and the buffer are used only by the connection
 // goroutine (the watcher touches stash only while that goroutine waits for
@@ -40,6 +50,23 @@ type wireConn struct {
 	// login can name the user (go-mysql drops its Conn on failure).
 	rec       []byte
 	recording bool
+
+	// TLS: tlsConfig is set when the server offers TLS; tls is the
+	// session once the client asked for it. Reads and flushed writes then
+	// go through tls; the write buffer above it holds plaintext.
+	tlsConfig *tls.Config
+	tls       *tls.Conn
+	sawFirst  bool   // the client's first packet has been looked at
+	pending   []byte // bytes of that packet to hand to go-mysql first
+	shiftSeq  bool   // renumber handshake packets around a swallowed SSLRequest
+	inHdr     [4]byte
+	inHdrN    int // bytes of inHdr filled
+	inLeft    int // payload bytes left of the current incoming packet
+
+	// extraCaps are capability flags added to the server greeting, the
+	// first packet go-mysql writes: it has no setting for them (see
+	// patchGreeting). Cleared once applied.
+	extraCaps uint32
 }
 
 const maxRecord = 4096
@@ -52,12 +79,21 @@ func (w *wireConn) Write(p []byte) (int, error) {
 	if w.werr != nil {
 		return 0, w.werr
 	}
+	if w.extraCaps != 0 {
+		p = patchGreeting(bytes.Clone(p), w.extraCaps)
+		w.extraCaps = 0
+	}
+	if w.shiftSeq && len(p) >= 4 {
+		// go-mysql writes one packet per Write during the handshake.
+		p = bytes.Clone(p)
+		p[3]++
+	}
 	if len(w.wbuf)+len(p) > cap(w.wbuf) {
 		if err := w.Flush(); err != nil {
 			return 0, err
 		}
 		if len(p) >= cap(w.wbuf) {
-			n, err := w.Conn.Write(p)
+			n, err := w.out().Write(p)
 			if err != nil {
 				w.werr = err
 			}
@@ -68,6 +104,29 @@ func (w *wireConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// patchGreeting ORs caps into the capability flags of an initial handshake
+// packet (protocol 10): header 4, protocol version 1, server version NUL,
+// connection id 4, scramble part 1 8, filler 1, capabilities low 2,
+// charset 1, status 2, capabilities high 2. Anything else is left alone.
+func patchGreeting(p []byte, caps uint32) []byte {
+	if len(p) < 6 || p[4] != 10 {
+		return p
+	}
+	nul := bytes.IndexByte(p[5:], 0)
+	if nul < 0 {
+		return p
+	}
+	low := 5 + nul + 1 + 4 + 8 + 1
+	if len(p) < low+7 {
+		return p
+	}
+	p[low] |= byte(caps)
+	p[low+1] |= byte(caps >> 8)
+	p[low+5] |= byte(caps >> 16)
+	p[low+6] |= byte(caps >> 24)
+	return p
+}
+
 // Flush sends the buffered packets.
 func (w *wireConn) Flush() error {
 	if w.werr != nil {
@@ -76,7 +135,7 @@ func (w *wireConn) Flush() error {
 	if len(w.wbuf) == 0 {
 		return nil
 	}
-	_, err := w.Conn.Write(w.wbuf)
+	_, err := w.out().Write(w.wbuf)
 	w.wbuf = w.wbuf[:0]
 	if err != nil {
 		w.werr = err
@@ -84,20 +143,134 @@ func (w *wireConn) Flush() error {
 	return err
 }
 
+// out is where flushed bytes go: the TLS layer once it is on, else the
+// socket.
+func (w *wireConn) out() io.Writer {
+	if w.tls != nil {
+		return w.tls
+	}
+	return w.Conn
+}
+
 func (w *wireConn) Read(p []byte) (int, error) {
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}
+	if w.tlsConfig != nil && w.recording && !w.sawFirst {
+		w.sawFirst = true
+		if err := w.startTLSIfAsked(); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	var err error
+	switch {
+	case len(w.pending) > 0:
+		n = copy(p, w.pending)
+		w.pending = w.pending[n:]
+	case w.tls != nil:
+		n, err = w.tls.Read(p)
+		if w.shiftSeq {
+			w.shiftIncoming(p[:n])
+		}
+	default:
+		n, err = w.readRaw(p)
+	}
+	if w.recording && len(w.rec) < maxRecord {
+		w.rec = append(w.rec, p[:min(n, maxRecord-len(w.rec))]...)
+	}
+	return n, err
+}
+
+// readRaw reads the socket, serving first what the watcher read ahead.
+func (w *wireConn) readRaw(p []byte) (int, error) {
 	if len(w.stash) > 0 {
 		n := copy(p, w.stash)
 		w.stash = w.stash[n:]
 		return n, nil
 	}
-	n, err := w.Conn.Read(p)
-	if w.recording && len(w.rec) < maxRecord {
-		w.rec = append(w.rec, p[:min(n, maxRecord-len(w.rec))]...)
+	return w.Conn.Read(p)
+}
+
+// socket is the client socket as the TLS layer sees it: reads serve the
+// watcher's read-ahead first, writes go straight out (the plaintext is
+// buffered above TLS).
+type socket struct {
+	net.Conn
+	w *wireConn
+}
+
+func (s socket) Read(p []byte) (int, error) { return s.w.readRaw(p) }
+
+// sslRequestLen is the payload length of an SSLRequest packet: a handshake
+// response cut after the reserved bytes.
+const sslRequestLen = 4 + 4 + 1 + 23
+
+// startTLSIfAsked reads the client's first packet. An SSLRequest is
+// answered by a TLS handshake here, below go-mysql, which then never sees
+// it: go-mysql would switch to TLS itself, but above our buffer, where a
+// failed login's answer could no longer be rewritten (see conn.failLogin).
+// Because go-mysql does not see that packet, the sequence numbers of the
+// rest of the handshake are shifted by one each way (shiftSeq). Any other
+// first packet is handed to go-mysql unchanged.
+func (w *wireConn) startTLSIfAsked() error {
+	var hdr [4]byte
+	raw := socket{Conn: w.Conn, w: w}
+	if _, err := io.ReadFull(raw, hdr[:]); err != nil {
+		return err
 	}
-	return n, err
+	n := int(hdr[0]) | int(hdr[1])<<8 | int(hdr[2])<<16
+	if n != sslRequestLen {
+		w.pending = hdr[:]
+		return nil
+	}
+	payload := make([]byte, n)
+	if _, err := io.ReadFull(raw, payload); err != nil {
+		return err
+	}
+	if binary.LittleEndian.Uint32(payload)&mysql.CLIENT_SSL == 0 {
+		w.pending = append(hdr[:], payload...)
+		return nil
+	}
+	t := tls.Server(raw, w.tlsConfig)
+	if err := t.Handshake(); err != nil {
+		return err
+	}
+	w.tls, w.shiftSeq = t, true
+	return nil
+}
+
+// shiftIncoming lowers the sequence number of every packet header in b, a
+// piece of the decrypted stream, by one (see startTLSIfAsked). Headers may
+// span reads; inHdr and inLeft carry the framing across them.
+func (w *wireConn) shiftIncoming(b []byte) {
+	for i := 0; i < len(b); {
+		if w.inLeft > 0 {
+			skip := min(w.inLeft, len(b)-i)
+			w.inLeft -= skip
+			i += skip
+			continue
+		}
+		w.inHdr[w.inHdrN] = b[i]
+		w.inHdrN++
+		if w.inHdrN == 4 {
+			b[i]--
+			w.inLeft = int(w.inHdr[0]) | int(w.inHdr[1])<<8 | int(w.inHdr[2])<<16
+			w.inHdrN = 0
+		}
+		i++
+	}
+}
+
+// tlsState reports the negotiated TLS version and cipher suite, as MySQL
+// names them; empty for a plain connection.
+func (w *wireConn) tlsState() (version, cipher string) {
+	if w.tls == nil {
+		return "", ""
+	}
+	st := w.tls.ConnectionState()
+	version = strings.Replace(tls.VersionName(st.Version), "TLS 1.", "TLSv1.", 1)
+	return version, tls.CipherSuiteName(st.CipherSuite)
 }
 
 // recordedUser returns the user name of the handshake response recorded in

@@ -13,28 +13,29 @@ import (
 type Kind int
 
 const (
-	Internal              Kind = iota // 1105 HY000
-	Syntax                            // 1064 42000
-	Unsupported                       // 1235 42000: valid MySQL we do not support
-	UnknownDatabase                   // 1049 42000
-	UnknownTable                      // 1146 42S02
-	UnknownColumn                     // 1054 42S22
-	UnknownFunction                   // 1305 42000
-	UnknownSystemVariable             // 1193 HY000
-	WrongValueForVariable             // 1231 42000
-	NoDatabaseSelected                // 1046 3D000
-	AccessDenied                      // 1045 28000: bad user or password
-	DatabaseAccessDenied              // 1044 42000: user may not read that database
-	Forbidden                         // 1227 42000: refused by the engine lock-down
-	SourceUnavailable                 // 1429 HY000: a source or its plugin failed
-	QueryInterrupted                  // 1317 70100
-	QueryTimeout                      // 3024 HY000
-	MalformedPacket                   // 1835 HY000
-	UnknownCommand                    // 1047 08S01
-	NonUniqTable                      // 1066 42000
-	AmbiguousColumn                   // 1052 23000
-	NoSuchThread                      // 1094 HY000
-	KillDenied                        // 1095 HY000
+	Internal                Kind = iota // 1105 HY000
+	Syntax                              // 1064 42000
+	Unsupported                         // 1235 42000: valid MySQL we do not support
+	UnknownDatabase                     // 1049 42000
+	UnknownTable                        // 1146 42S02
+	UnknownColumn                       // 1054 42S22
+	UnknownFunction                     // 1305 42000
+	UnknownSystemVariable               // 1193 HY000
+	WrongValueForVariable               // 1231 42000
+	NoDatabaseSelected                  // 1046 3D000
+	AccessDenied                        // 1045 28000: bad user or password
+	DatabaseAccessDenied                // 1044 42000: user may not read that database
+	Forbidden                           // 1227 42000: refused by the engine lock-down
+	SourceUnavailable                   // 1429 HY000: a source or its plugin failed
+	QueryInterrupted                    // 1317 70100
+	QueryTimeout                        // 3024 HY000
+	MalformedPacket                     // 1835 HY000
+	UnknownCommand                      // 1047 08S01
+	NonUniqTable                        // 1066 42000
+	AmbiguousColumn                     // 1052 23000
+	NoSuchThread                        // 1094 HY000
+	KillDenied                          // 1095 HY000
+	SecureTransportRequired             // 3159 HY000: require_secure_transport refused a plain login
 	numKinds
 )
 
@@ -83,6 +84,8 @@ func (k Kind) Code() (uint16, string) {
 		return 1094, "HY000"
 	case KillDenied:
 		return 1095, "HY000"
+	case SecureTransportRequired:
+		return 3159, "HY000"
 	}
 	return 1105, "HY000"
 }

@@ -112,8 +112,35 @@ func runQuery(t *testing.T, name, query string, gw, local *sql.DB) string {
 	if problem != "" {
 		status = "FAIL"
 	}
-	return fmt.Sprintf("%s  gateway %8.1f ms  duckdb %7.1f ms  %4d rows  %s", name,
-		ms(gwTime), ms(localTime), len(want), status)
+	return fmt.Sprintf("%s  gateway %8.1f ms  duckdb %7.1f ms  %4d rows  %s  %s", name,
+		ms(gwTime), ms(localTime), len(want), status, pushed(t, name, query, gw))
+}
+
+// singleSource are the queries whose tables all live in PostgreSQL: each
+// must go to it whole.
+var singleSource = map[string]bool{"q01": true, "q04": true, "q06": true, "q12": true}
+
+// pushed reads the query's EXPLAIN and says how many parts of it went to a
+// source whole; a single-source query must have gone entirely.
+func pushed(t *testing.T, name, query string, gw *sql.DB) string {
+	rows, err := collect(gw, "EXPLAIN "+query)
+	if err != nil {
+		t.Errorf("EXPLAIN: %v", err)
+		return ""
+	}
+	queries, engine := 0, ""
+	for _, r := range rows {
+		switch r[0].text {
+		case "query":
+			queries++
+		case "duckdb":
+			engine = r[2].text
+		}
+	}
+	if singleSource[name] && (queries != 1 || engine != `SELECT * FROM "tributary_query_0"`) {
+		t.Errorf("%s lives in one source but was not pushed whole:\n%v", name, rows)
+	}
+	return fmt.Sprintf("%d parts pushed whole", queries)
 }
 
 // vacuous reports whether a result is empty or only NULLs (an aggregate

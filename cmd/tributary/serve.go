@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,8 +101,18 @@ func serve(args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gw := gateway.NewWithOptions(cat, eng, cfg.Users, mysqlVersion(), log,
-		gateway.Options{Pushdown: cfg.PushdownEnabled(), MaxSplits: splits, Metrics: reg})
-	srv, err := server.New(server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}, gw)
+		gateway.Options{Pushdown: cfg.PushdownEnabled(), MaxSplits: splits, Metrics: reg,
+			TLS: cfg.TLS != nil, RequireSecureTransport: cfg.TLS != nil && cfg.TLS.RequireSecureTransport})
+	scfg := server.Config{Listen: cfg.Listen, Users: users, ServerVersion: mysqlVersion(), Logger: log}
+	if cfg.TLS != nil {
+		cert, err := cfg.TLS.Load()
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		scfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		scfg.RequireSecureTransport = cfg.TLS.RequireSecureTransport
+	}
+	srv, err := server.New(scfg, gw)
 	if err != nil {
 		return err
 	}

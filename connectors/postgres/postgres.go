@@ -182,6 +182,9 @@ func decodeOptions(options map[string]any) (*config, error) {
 	if _, ok := cc.RuntimeParams["application_name"]; !ok {
 		cc.RuntimeParams["application_name"] = "tributary"
 	}
+	// Pushed-down queries name tables without a schema (the planner does
+	// not know it): they resolve in the schema this source exposes.
+	cc.RuntimeParams["search_path"] = quoteIdent(cfg.schema)
 	if timeout > 0 {
 		// In the startup packet, so every connection, new or reconnected,
 		// has it without an extra round trip.

@@ -123,6 +123,8 @@ type Reader struct {
 	batchRows int
 	cur       arrow.RecordBatch
 	err       error
+	// refused, when set, classifies a server error of a pushed-down query.
+	refused func(error) error
 }
 
 var _ array.RecordReader = (*Reader)(nil)
@@ -191,7 +193,11 @@ func (r *Reader) Next() bool {
 	}
 	if n < r.batchRows { // the result is exhausted, or failed
 		if err := r.rows.Err(); err != nil {
-			r.fail(r.cfg.classify(r.ctx, "scan of "+r.table, err))
+			err = r.cfg.classify(r.ctx, "scan of "+r.table, err)
+			if r.refused != nil {
+				err = r.refused(err)
+			}
+			r.fail(err)
 			return false
 		}
 		r.closeRows()

@@ -345,7 +345,10 @@ type Capabilities struct {
 	// exactly (ScanResponse.exact).
 	Filters bool `protobuf:"varint,2,opt,name=filters,proto3" json:"filters,omitempty"`
 	// limit: Scan returns at most ScanRequest.limit rows.
-	Limit         bool `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit bool `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// query_dialect, when set, names the SQL the plugin runs as a whole
+	// query (ScanRequest.query; added in 1.2): "postgres".
+	QueryDialect  string `protobuf:"bytes,4,opt,name=query_dialect,json=queryDialect,proto3" json:"query_dialect,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -399,6 +402,13 @@ func (x *Capabilities) GetLimit() bool {
 		return x.Limit
 	}
 	return false
+}
+
+func (x *Capabilities) GetQueryDialect() string {
+	if x != nil {
+		return x.QueryDialect
+	}
+	return ""
 }
 
 type ConfigureRequest struct {
@@ -710,8 +720,13 @@ type ScanRequest struct {
 	Limit int64 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
 	// split/splits ask for one of several disjoint parts of the table
 	// (added in 1.1); only sent for tables the plugin marked splittable.
-	Split         int32 `protobuf:"varint,5,opt,name=split,proto3" json:"split,omitempty"`
-	Splits        int32 `protobuf:"varint,6,opt,name=splits,proto3" json:"splits,omitempty"`
+	Split  int32 `protobuf:"varint,5,opt,name=split,proto3" json:"split,omitempty"`
+	Splits int32 `protobuf:"varint,6,opt,name=splits,proto3" json:"splits,omitempty"`
+	// query, when set, asks the plugin to run a whole query in its dialect
+	// instead of scanning table (added in 1.2; only sent to plugins that
+	// report a query_dialect). table, columns, filters, limit and splits are
+	// then unused.
+	Query         *Query `protobuf:"bytes,7,opt,name=query,proto3" json:"query,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -788,6 +803,78 @@ func (x *ScanRequest) GetSplits() int32 {
 	return 0
 }
 
+func (x *ScanRequest) GetQuery() *Query {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+// Query is a whole query pushed down to a SQL source.
+type Query struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sql is in the plugin's query_dialect; its tables are unqualified.
+	Sql string `protobuf:"bytes,1,opt,name=sql,proto3" json:"sql,omitempty"`
+	// args are the values of the placeholders, in order.
+	Args []*Value `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	// arrow_schema (IPC-encoded) is the result the host expects: the plugin
+	// converts the source's columns to these types.
+	ArrowSchema   []byte `protobuf:"bytes,3,opt,name=arrow_schema,json=arrowSchema,proto3" json:"arrow_schema,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Query) Reset() {
+	*x = Query{}
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Query) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Query) ProtoMessage() {}
+
+func (x *Query) ProtoReflect() protoreflect.Message {
+	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Query.ProtoReflect.Descriptor instead.
+func (*Query) Descriptor() ([]byte, []int) {
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Query) GetSql() string {
+	if x != nil {
+		return x.Sql
+	}
+	return ""
+}
+
+func (x *Query) GetArgs() []*Value {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *Query) GetArrowSchema() []byte {
+	if x != nil {
+		return x.ArrowSchema
+	}
+	return nil
+}
+
 // Filter is `column op values`.
 type Filter struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -800,7 +887,7 @@ type Filter struct {
 
 func (x *Filter) Reset() {
 	*x = Filter{}
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +899,7 @@ func (x *Filter) String() string {
 func (*Filter) ProtoMessage() {}
 
 func (x *Filter) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_connector_v1_connector_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +912,7 @@ func (x *Filter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Filter.ProtoReflect.Descriptor instead.
 func (*Filter) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{11}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Filter) GetColumn() string {
@@ -871,7 +958,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +970,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_connector_v1_connector_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +983,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{12}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Value) GetKind() isValue_Kind {
@@ -1084,7 +1171,7 @@ type ScanResponse struct {
 
 func (x *ScanResponse) Reset() {
 	*x = ScanResponse{}
-	mi := &file_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_connector_v1_connector_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1183,7 @@ func (x *ScanResponse) String() string {
 func (*ScanResponse) ProtoMessage() {}
 
 func (x *ScanResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_connector_v1_connector_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1196,7 @@ func (x *ScanResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResponse.ProtoReflect.Descriptor instead.
 func (*ScanResponse) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{13}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ScanResponse) GetArrowIpc() []byte {
@@ -1147,7 +1234,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_connector_v1_connector_proto_msgTypes[14]
+	mi := &file_connector_v1_connector_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1246,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_connector_v1_connector_proto_msgTypes[14]
+	mi := &file_connector_v1_connector_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1259,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_connector_v1_connector_proto_rawDescGZIP(), []int{14}
+	return file_connector_v1_connector_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Diagnostic) GetKind() Kind {
@@ -1208,13 +1295,14 @@ const file_connector_v1_connector_proto_rawDesc = "" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\tR\aversion\x12H\n" +
-	"\fcapabilities\x18\x04 \x01(\v2$.tributary.connector.v1.CapabilitiesR\fcapabilities\"^\n" +
+	"\fcapabilities\x18\x04 \x01(\v2$.tributary.connector.v1.CapabilitiesR\fcapabilities\"\x83\x01\n" +
 	"\fCapabilities\x12\x1e\n" +
 	"\n" +
 	"projection\x18\x01 \x01(\bR\n" +
 	"projection\x12\x18\n" +
 	"\afilters\x18\x02 \x01(\bR\afilters\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\bR\x05limit\"5\n" +
+	"\x05limit\x18\x03 \x01(\bR\x05limit\x12#\n" +
+	"\rquery_dialect\x18\x04 \x01(\tR\fqueryDialect\"5\n" +
 	"\x10ConfigureRequest\x12!\n" +
 	"\foptions_json\x18\x01 \x01(\fR\voptionsJson\"\x13\n" +
 	"\x11ConfigureResponse\"\x13\n" +
@@ -1231,14 +1319,19 @@ const file_connector_v1_connector_proto_rawDesc = "" +
 	"splittable\"6\n" +
 	"\bLocation\x12\x16\n" +
 	"\x06format\x18\x01 \x01(\tR\x06format\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"\xbb\x01\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\"\xf0\x01\n" +
 	"\vScanRequest\x12\x14\n" +
 	"\x05table\x18\x01 \x01(\tR\x05table\x12\x18\n" +
 	"\acolumns\x18\x02 \x03(\tR\acolumns\x128\n" +
 	"\afilters\x18\x03 \x03(\v2\x1e.tributary.connector.v1.FilterR\afilters\x12\x14\n" +
 	"\x05limit\x18\x04 \x01(\x03R\x05limit\x12\x14\n" +
 	"\x05split\x18\x05 \x01(\x05R\x05split\x12\x16\n" +
-	"\x06splits\x18\x06 \x01(\x05R\x06splits\"\x83\x01\n" +
+	"\x06splits\x18\x06 \x01(\x05R\x06splits\x123\n" +
+	"\x05query\x18\a \x01(\v2\x1d.tributary.connector.v1.QueryR\x05query\"o\n" +
+	"\x05Query\x12\x10\n" +
+	"\x03sql\x18\x01 \x01(\tR\x03sql\x121\n" +
+	"\x04args\x18\x02 \x03(\v2\x1d.tributary.connector.v1.ValueR\x04args\x12!\n" +
+	"\farrow_schema\x18\x03 \x01(\fR\varrowSchema\"\x83\x01\n" +
 	"\x06Filter\x12\x16\n" +
 	"\x06column\x18\x01 \x01(\tR\x06column\x12*\n" +
 	"\x02op\x18\x02 \x01(\x0e2\x1a.tributary.connector.v1.OpR\x02op\x125\n" +
@@ -1309,7 +1402,7 @@ func file_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_connector_v1_connector_proto_goTypes = []any{
 	(Op)(0),                     // 0: tributary.connector.v1.Op
 	(Kind)(0),                   // 1: tributary.connector.v1.Kind
@@ -1324,36 +1417,39 @@ var file_connector_v1_connector_proto_goTypes = []any{
 	(*Table)(nil),               // 10: tributary.connector.v1.Table
 	(*Location)(nil),            // 11: tributary.connector.v1.Location
 	(*ScanRequest)(nil),         // 12: tributary.connector.v1.ScanRequest
-	(*Filter)(nil),              // 13: tributary.connector.v1.Filter
-	(*Value)(nil),               // 14: tributary.connector.v1.Value
-	(*ScanResponse)(nil),        // 15: tributary.connector.v1.ScanResponse
-	(*Diagnostic)(nil),          // 16: tributary.connector.v1.Diagnostic
-	(structpb.NullValue)(0),     // 17: google.protobuf.NullValue
+	(*Query)(nil),               // 13: tributary.connector.v1.Query
+	(*Filter)(nil),              // 14: tributary.connector.v1.Filter
+	(*Value)(nil),               // 15: tributary.connector.v1.Value
+	(*ScanResponse)(nil),        // 16: tributary.connector.v1.ScanResponse
+	(*Diagnostic)(nil),          // 17: tributary.connector.v1.Diagnostic
+	(structpb.NullValue)(0),     // 18: google.protobuf.NullValue
 }
 var file_connector_v1_connector_proto_depIdxs = []int32{
 	5,  // 0: tributary.connector.v1.GetInfoResponse.capabilities:type_name -> tributary.connector.v1.Capabilities
 	10, // 1: tributary.connector.v1.ListTablesResponse.tables:type_name -> tributary.connector.v1.Table
 	11, // 2: tributary.connector.v1.Table.location:type_name -> tributary.connector.v1.Location
-	13, // 3: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
-	0,  // 4: tributary.connector.v1.Filter.op:type_name -> tributary.connector.v1.Op
-	14, // 5: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
-	17, // 6: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
-	1,  // 7: tributary.connector.v1.Diagnostic.kind:type_name -> tributary.connector.v1.Kind
-	3,  // 8: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
-	6,  // 9: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
-	8,  // 10: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
-	12, // 11: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
-	12, // 12: tributary.connector.v1.Connector.ExplainScan:input_type -> tributary.connector.v1.ScanRequest
-	4,  // 13: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
-	7,  // 14: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
-	9,  // 15: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
-	15, // 16: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
-	2,  // 17: tributary.connector.v1.Connector.ExplainScan:output_type -> tributary.connector.v1.ExplainScanResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	14, // 3: tributary.connector.v1.ScanRequest.filters:type_name -> tributary.connector.v1.Filter
+	13, // 4: tributary.connector.v1.ScanRequest.query:type_name -> tributary.connector.v1.Query
+	15, // 5: tributary.connector.v1.Query.args:type_name -> tributary.connector.v1.Value
+	0,  // 6: tributary.connector.v1.Filter.op:type_name -> tributary.connector.v1.Op
+	15, // 7: tributary.connector.v1.Filter.values:type_name -> tributary.connector.v1.Value
+	18, // 8: tributary.connector.v1.Value.null:type_name -> google.protobuf.NullValue
+	1,  // 9: tributary.connector.v1.Diagnostic.kind:type_name -> tributary.connector.v1.Kind
+	3,  // 10: tributary.connector.v1.Connector.GetInfo:input_type -> tributary.connector.v1.GetInfoRequest
+	6,  // 11: tributary.connector.v1.Connector.Configure:input_type -> tributary.connector.v1.ConfigureRequest
+	8,  // 12: tributary.connector.v1.Connector.ListTables:input_type -> tributary.connector.v1.ListTablesRequest
+	12, // 13: tributary.connector.v1.Connector.Scan:input_type -> tributary.connector.v1.ScanRequest
+	12, // 14: tributary.connector.v1.Connector.ExplainScan:input_type -> tributary.connector.v1.ScanRequest
+	4,  // 15: tributary.connector.v1.Connector.GetInfo:output_type -> tributary.connector.v1.GetInfoResponse
+	7,  // 16: tributary.connector.v1.Connector.Configure:output_type -> tributary.connector.v1.ConfigureResponse
+	9,  // 17: tributary.connector.v1.Connector.ListTables:output_type -> tributary.connector.v1.ListTablesResponse
+	16, // 18: tributary.connector.v1.Connector.Scan:output_type -> tributary.connector.v1.ScanResponse
+	2,  // 19: tributary.connector.v1.Connector.ExplainScan:output_type -> tributary.connector.v1.ExplainScanResponse
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_connector_v1_connector_proto_init() }
@@ -1361,7 +1457,7 @@ func file_connector_v1_connector_proto_init() {
 	if File_connector_v1_connector_proto != nil {
 		return
 	}
-	file_connector_v1_connector_proto_msgTypes[12].OneofWrappers = []any{
+	file_connector_v1_connector_proto_msgTypes[13].OneofWrappers = []any{
 		(*Value_Null)(nil),
 		(*Value_Bool)(nil),
 		(*Value_Int64)(nil),
@@ -1379,7 +1475,7 @@ func file_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_connector_v1_connector_proto_rawDesc), len(file_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
