@@ -26,6 +26,19 @@ func WithVisible(ctx context.Context, visible func(db string) bool) context.Cont
 	return context.WithValue(ctx, visibleKey{}, visible)
 }
 
+type viewColumnsKey struct{}
+
+// ViewColumns describes the result columns of a view. The catalog cannot
+// plan a view's query; the gateway can.
+type ViewColumns func(ctx context.Context, db, view string) ([]arrow.Field, error)
+
+// WithViewColumns returns a context under which information_schema.COLUMNS
+// lists the columns of views too, as cols describes them. Without it,
+// views have no COLUMNS rows; a view cols fails on is left out.
+func WithViewColumns(ctx context.Context, cols ViewColumns) context.Context {
+	return context.WithValue(ctx, viewColumnsKey{}, cols)
+}
+
 func visibleFrom(ctx context.Context) func(string) bool {
 	if f, ok := ctx.Value(visibleKey{}).(func(string) bool); ok {
 		return f
@@ -135,9 +148,17 @@ func init() {
 						emit(InformationSchema, name, infoTables[name].schema().Fields())
 					}
 				}
+				viewCols, _ := ctx.Value(viewColumnsKey{}).(ViewColumns)
 				c.eachEntry(ctx, func(db string, e Entry) {
-					if e.Table != nil {
+					switch {
+					case e.Table != nil:
 						emit(db, e.Name, e.Table.Schema().Fields())
+					case viewCols != nil:
+						// Not again for a view over information_schema.COLUMNS.
+						fields, err := viewCols(context.WithValue(ctx, viewColumnsKey{}, nil), db, e.Name)
+						if err == nil {
+							emit(db, e.Name, fields)
+						}
 					}
 				})
 				return out

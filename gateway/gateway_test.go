@@ -417,3 +417,40 @@ func TestMaxExecutionTime(t *testing.T) {
 		t.Fatalf("@@max_execution_time: %v %v", w.rows, err)
 	}
 }
+
+// information_schema.COLUMNS lists views' columns, as MySQL does (JDBC's
+// getColumns and ODBC's SQLColumns read them there), also for a view over
+// information_schema.COLUMNS itself.
+func TestInformationSchemaViewColumns(t *testing.T) {
+	dir, _ := filepath.Abs("../examples/demo")
+	cfg := &catalog.Config{
+		Sources: map[string]catalog.SourceConfig{"demo": {Connector: "files", Options: map[string]any{"root": dir}}},
+		Databases: map[string]catalog.DatabaseConfig{"shop": {
+			Tables: map[string]string{"orders": "demo.orders"},
+			Views: map[string]string{
+				"big_orders": "SELECT order_id, total, total * 2 AS twice FROM orders WHERE total > 1000",
+				"all_cols":   "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS",
+			},
+		}},
+	}
+	cat := catalog.New(cfg, func(string, catalog.SourceConfig) connectors.Connector {
+		c := files.New()
+		if err := c.Configure(context.Background(), map[string]any{"root": dir}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	eng, err := engine.Open(engine.Config{Macros: parser.DuckDBMacros(), AllowedDirectories: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close(); eng.Close() })
+	g := New(cat, eng, []catalog.UserConfig{{Name: "root"}}, "8.0.36-test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w, err := run(t, g, newSession(), "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "+
+		"WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME <> 'orders' ORDER BY TABLE_NAME, ORDINAL_POSITION")
+	want := "[[all_cols TABLE_NAME text text] [all_cols COLUMN_NAME text text] " +
+		"[big_orders order_id bigint bigint] [big_orders total decimal decimal(12,2)] [big_orders twice decimal decimal(18,2)]]"
+	if err != nil || fmt.Sprint(w.rows) != want {
+		t.Errorf("view columns: %v, %v\nwant %s", w.rows, err, want)
+	}
+}

@@ -42,6 +42,9 @@ for c in cur.columns(table="shipments", catalog=db).fetchall():
 for c in cur.columns(table="orders", catalog=db).fetchall():
     print("column", c.table_name, c.column_name, c.type_name, "data_type", c.data_type, "size", c.column_size,
           "digits", c.decimal_digits, "nullable", c.nullable)
+for c in cur.columns(table="big_orders", catalog=db).fetchall():
+    print("column", c.table_name, c.column_name, c.type_name, "data_type", c.data_type, "size", c.column_size,
+          "digits", c.decimal_digits, "nullable", c.nullable)
 print("primary keys", [tuple(r) for r in cur.primaryKeys(table="shipments", catalog=db).fetchall()])
 print("statistics", [(r.index_name, r.column_name) for r in cur.statistics(table="shipments", catalog=db).fetchall()])
 print("foreign keys", [tuple(r) for r in cur.foreignKeys(table="orders", catalog=db).fetchall()])

@@ -37,6 +37,8 @@ for table in ["customers", "orders", "products", "shipments"]:
     print("unique constraints", table, insp.get_unique_constraints(table, schema=schema))
     print("comment", table, insp.get_table_comment(table, schema=schema))
 print("has table", insp.has_table("orders", schema=schema), insp.has_table("nope", schema=schema))
+for col in insp.get_columns("big_orders", schema=schema):
+    print("column", "big_orders", col["name"], repr(col["type"]), "nullable" if col["nullable"] else "not null")
 print("view definition", insp.get_view_definition("big_orders", schema=schema))
 
 # A chart's query: a join across the three systems, with bound parameters.
