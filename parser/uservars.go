@@ -49,10 +49,12 @@ func (f *assignFinder) Enter(n ast.Node) (ast.Node, bool) {
 	return n, false
 }
 
-// conditional reports whether e may evaluate some of its operands only.
+// conditional reports whether e may evaluate some of its operands only,
+// or evaluates them for other rows than the current one.
 func conditional(e ast.ExprNode) bool {
 	switch x := e.(type) {
-	case *ast.CaseExpr:
+	case *ast.CaseExpr, *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr,
+		*ast.AggregateFuncExpr, *ast.WindowFuncExpr:
 		return true
 	case *ast.FuncCallExpr:
 		switch x.FnName.L {
