@@ -29,6 +29,10 @@ func TestDateFunctionsMatchMariaDB(t *testing.T) {
 		// Superset's quarter grain.
 		"MAKEDATE(YEAR(d), 1) + INTERVAL QUARTER(d) QUARTER - INTERVAL 1 QUARTER",
 		"DATE_FORMAT(TIMESTAMP(d), '%Y-%m-%d %H:%i:%s')",
+		// Metabase's and Tableau's date arithmetic.
+		"DATE_FORMAT(TIMESTAMPADD(MONTH, 1, d), '%Y-%m-%d %H:%i:%s')",
+		"DATE_FORMAT(TIMESTAMPADD(HOUR, -30, d), '%Y-%m-%d %H:%i:%s')",
+		"TIMESTAMPDIFF(WEEK, '2021-01-01', d)",
 	} {
 		q := "SELECT d, " + expr + " FROM days ORDER BY d"
 		got := collect(t, gw, q)

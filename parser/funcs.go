@@ -122,6 +122,7 @@ func init() {
 		"extract":            {2, 2, extract},
 		"datediff":           {2, 2, datediff},
 		"timestampdiff":      {3, 3, timestampdiff},
+		"timestampadd":       {3, 3, timestampadd},
 		"unix_timestamp":     {0, 1, unixTimestamp},
 		"from_unixtime":      {1, 2, fromUnixtime},
 		"makedate":           {2, 2, call("mysql_makedate")},
@@ -451,6 +452,11 @@ func datediff(t *translator, args []ast.ExprNode) string {
 // (date_diff counts boundaries crossed instead).
 func timestampdiff(t *translator, args []ast.ExprNode) string {
 	return "date_sub('" + strings.ToLower(t.unit(args[0])) + "', mysql_ts(" + t.expr(args[1]) + "), mysql_ts(" + t.expr(args[2]) + "))"
+}
+
+// timestampadd prints TIMESTAMPADD(unit, n, ts) as DATE_ADD(ts, INTERVAL n unit).
+func timestampadd(t *translator, args []ast.ExprNode) string {
+	return dateArith("+")(t, []ast.ExprNode{args[2], args[1], args[0]})
 }
 
 // unixTimestamp reads timestamps as UTC: the gateway's sessions run in UTC.
