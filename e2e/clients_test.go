@@ -94,8 +94,10 @@ func python(module, script string) func(t *testing.T, dir string) *exec.Cmd {
 const mariadbJar = "/usr/share/java/mariadb-java-client.jar"
 
 func connectorJ(t *testing.T, dir string) *exec.Cmd {
-	need(t, exec.Command("javac", "-version"), "a JDK (javac)")
-	need(t, exec.Command("test", "-f", mariadbJar), "Debian package libmariadb-java")
+	need(t, exec.Command("javac", "-version"), "a JDK (Debian package default-jdk-headless)")
+	if _, err := os.Stat(mariadbJar); err != nil {
+		t.Fatalf("client not installed: need Debian package libmariadb-java (scripts/test.sh installs it): %v", err)
+	}
 	out, err := exec.Command("javac", "-d", dir, "-cp", mariadbJar, filepath.Join(clientsDir, "ConnectorJ.java")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
@@ -104,7 +106,7 @@ func connectorJ(t *testing.T, dir string) *exec.Cmd {
 }
 
 func nodeMySQL2(t *testing.T, dir string) *exec.Cmd {
-	need(t, exec.Command("node", "--version"), "node")
+	need(t, exec.Command("npm", "--version"), "node and npm (Debian package npm)")
 	nodeDir := filepath.Join(clientsDir, "node")
 	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "mysql2")); err != nil {
 		npm := exec.Command("npm", "ci", "--no-audit", "--no-fund")
