@@ -33,6 +33,9 @@ func TestDateFunctionsMatchMariaDB(t *testing.T) {
 		"DATE_FORMAT(TIMESTAMPADD(MONTH, 1, d), '%Y-%m-%d %H:%i:%s')",
 		"DATE_FORMAT(TIMESTAMPADD(HOUR, -30, d), '%Y-%m-%d %H:%i:%s')",
 		"TIMESTAMPDIFF(WEEK, '2021-01-01', d)",
+		// Metabase with a report time zone (MariaDB here has no named zones).
+		"DATE_FORMAT(CONVERT_TZ(d, '+00:00', '+05:30'), '%Y-%m-%d %H:%i:%s')",
+		"DATE_FORMAT(CONVERT_TZ(d, '-03:00', 'SYSTEM'), '%Y-%m-%d %H:%i:%s')",
 	} {
 		q := "SELECT d, " + expr + " FROM days ORDER BY d"
 		got := collect(t, gw, q)
@@ -46,6 +49,12 @@ func TestDateFunctionsMatchMariaDB(t *testing.T) {
 			}
 			t.Errorf("%s: %d rows through the gateway, %d from MariaDB", expr, len(got), len(want))
 		}
+	}
+	// Named zones, daylight saving time included.
+	if got := collect(t, gw, "SELECT CONVERT_TZ('2024-07-01 00:00:00', 'UTC', 'Europe/Paris'), "+
+		"CONVERT_TZ('2024-01-01 00:00:00', 'Europe/Paris', 'UTC'), CONVERT_TZ('2024-07-01 12:00:00', 'America/New_York', '+00:00')"); fmt.Sprint(got) !=
+		"[[2024-07-01 02:00:00 2023-12-31 23:00:00 2024-07-01 16:00:00]]" {
+		t.Errorf("CONVERT_TZ with named zones: %v", got)
 	}
 	if ct := columnTypes(t, gw, "SELECT TIMESTAMP(d), MAKEDATE(2024, 60), WEEK(d), YEARWEEK(d) FROM days LIMIT 1"); fmt.Sprint(ct) !=
 		"[{TIMESTAMP(d) DATETIME} {MAKEDATE(2024, 60) DATE} {WEEK(d) BIGINT} {YEARWEEK(d) BIGINT}]" {

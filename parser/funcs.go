@@ -123,6 +123,7 @@ func init() {
 		"datediff":           {2, 2, datediff},
 		"timestampdiff":      {3, 3, timestampdiff},
 		"timestampadd":       {3, 3, timestampadd},
+		"convert_tz":         {3, 3, convertTZ},
 		"unix_timestamp":     {0, 1, unixTimestamp},
 		"from_unixtime":      {1, 2, fromUnixtime},
 		"makedate":           {2, 2, call("mysql_makedate")},
@@ -457,6 +458,54 @@ func timestampdiff(t *translator, args []ast.ExprNode) string {
 // timestampadd prints TIMESTAMPADD(unit, n, ts) as DATE_ADD(ts, INTERVAL n unit).
 func timestampadd(t *translator, args []ast.ExprNode) string {
 	return dateArith("+")(t, []ast.ExprNode{args[2], args[1], args[0]})
+}
+
+// tzOffset matches MySQL's time zone offsets, '+05:30' or '-3:00'.
+var tzOffset = regexp.MustCompile(`^([+-])(\d{1,2}):(\d{2})$`)
+
+// convertTZ prints CONVERT_TZ(ts, from, to) for zones given as literals:
+// offsets by interval arithmetic, names ('Europe/Paris', 'UTC') through
+// DuckDB's ICU time zones, 'SYSTEM' as the sessions' UTC. An unknown name
+// is an error where MySQL returns NULL; zones that are not literals are
+// unsupported.
+func convertTZ(t *translator, args []ast.ExprNode) string {
+	from, fok := literalString(args[1])
+	to, tok := literalString(args[2])
+	if !fok || !tok {
+		return t.unsupported("CONVERT_TZ with zones that are not string literals")
+	}
+	minutes := func(zone string) (int, bool) {
+		if strings.EqualFold(zone, "SYSTEM") {
+			return 0, true
+		}
+		m := tzOffset.FindStringSubmatch(zone)
+		if m == nil {
+			return 0, false
+		}
+		h, _ := strconv.Atoi(m[2])
+		min, _ := strconv.Atoi(m[3])
+		n := h*60 + min
+		if m[1] == "-" {
+			n = -n
+		}
+		return n, true
+	}
+	ts := "mysql_ts(" + t.expr(args[0]) + ")"
+	fromMin, fromOff := minutes(from)
+	toMin, toOff := minutes(to)
+	if fromOff && toOff {
+		return fmt.Sprintf("(%s + INTERVAL (%d) MINUTE)", ts, toMin-fromMin)
+	}
+	// Through an instant (TIMESTAMPTZ): timezone(zone, TIMESTAMP) reads a
+	// wall-clock time in zone, timezone(zone, TIMESTAMPTZ) shows one.
+	instant := fmt.Sprintf("timezone('UTC', %s + INTERVAL (%d) MINUTE)", ts, -fromMin)
+	if !fromOff {
+		instant = "timezone(" + quoteString(from) + ", " + ts + ")"
+	}
+	if toOff {
+		return fmt.Sprintf("(timezone('UTC', %s) + INTERVAL (%d) MINUTE)", instant, toMin)
+	}
+	return "timezone(" + quoteString(to) + ", " + instant + ")"
 }
 
 // unixTimestamp reads timestamps as UTC: the gateway's sessions run in UTC.
