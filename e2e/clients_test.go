@@ -41,8 +41,8 @@ func clientsGateway(t *testing.T) *gateway {
 		shipped_at datetime NOT NULL, weight_kg double, carrier varchar(20) NOT NULL, KEY (order_id))`)
 	mustExec(t, my, `INSERT INTO shipments VALUES
 		(1, 10, '2024-03-01 08:15:00', 1.25, 'DHL'),
-		(2, 11, '2024-03-02 17:45:30', NULL, 'UPS'),
-		(3, 12, '2024-03-03 09:00:05', 0.5, 'DHL'),
+		(2, 11, '2024-03-02 17:45:30', 0.5, 'UPS'),
+		(3, 12, '2024-03-03 09:00:05', NULL, 'DHL'),
 		(4, 13, '2024-03-04 23:59:59', 12.75, 'DHL'),
 		(5, 40, '2024-04-01 00:00:00', 3, 'O''Neil Freight')`)
 	demo, _ := filepath.Abs(demoDir)
