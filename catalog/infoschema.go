@@ -26,6 +26,19 @@ func WithVisible(ctx context.Context, visible func(db string) bool) context.Cont
 	return context.WithValue(ctx, visibleKey{}, visible)
 }
 
+type viewColumnsKey struct{}
+
+// ViewColumns describes the result columns of a view. The catalog cannot
+// plan a view's query; the gateway can.
+type ViewColumns func(ctx context.Context, db, view string) ([]arrow.Field, error)
+
+// WithViewColumns returns a context under which information_schema.COLUMNS
+// lists the columns of views too, as cols describes them. Without it,
+// views have no COLUMNS rows; a view cols fails on is left out.
+func WithViewColumns(ctx context.Context, cols ViewColumns) context.Context {
+	return context.WithValue(ctx, viewColumnsKey{}, cols)
+}
+
 func visibleFrom(ctx context.Context) func(string) bool {
 	if f, ok := ctx.Value(visibleKey{}).(func(string) bool); ok {
 		return f
@@ -135,9 +148,17 @@ func init() {
 						emit(InformationSchema, name, infoTables[name].schema().Fields())
 					}
 				}
+				viewCols, _ := ctx.Value(viewColumnsKey{}).(ViewColumns)
 				c.eachEntry(ctx, func(db string, e Entry) {
-					if e.Table != nil {
+					switch {
+					case e.Table != nil:
 						emit(db, e.Name, e.Table.Schema().Fields())
+					case viewCols != nil:
+						// Not again for a view over information_schema.COLUMNS.
+						fields, err := viewCols(context.WithValue(ctx, viewColumnsKey{}, nil), db, e.Name)
+						if err == nil {
+							emit(db, e.Name, fields)
+						}
 					}
 				})
 				return out
@@ -163,6 +184,36 @@ func init() {
 		"PARAMETERS": {cols: []infoColumn{str("SPECIFIC_CATALOG"), str("SPECIFIC_SCHEMA"), str("SPECIFIC_NAME"),
 			num("ORDINAL_POSITION"), str("PARAMETER_MODE"), str("PARAMETER_NAME"), str("DATA_TYPE"), str("DTD_IDENTIFIER"),
 			str("ROUTINE_TYPE")}, rows: none},
+		// Privileges: the gateway grants whole databases (its config), which
+		// MySQL lists nowhere in these tables but SCHEMA_PRIVILEGES; a
+		// tool reads them only to decide what to show, and shows all.
+		"COLUMN_PRIVILEGES": {cols: []infoColumn{str("GRANTEE"), str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"),
+			str("COLUMN_NAME"), str("PRIVILEGE_TYPE"), str("IS_GRANTABLE")}, rows: none},
+		"TABLE_PRIVILEGES": {cols: []infoColumn{str("GRANTEE"), str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"),
+			str("PRIVILEGE_TYPE"), str("IS_GRANTABLE")}, rows: none},
+		"SCHEMA_PRIVILEGES": {cols: []infoColumn{str("GRANTEE"), str("TABLE_CATALOG"), str("TABLE_SCHEMA"),
+			str("PRIVILEGE_TYPE"), str("IS_GRANTABLE")}, rows: none},
+		"USER_PRIVILEGES": {cols: []infoColumn{str("GRANTEE"), str("TABLE_CATALOG"), str("PRIVILEGE_TYPE"),
+			str("IS_GRANTABLE")}, rows: none},
+		"CHECK_CONSTRAINTS": {cols: []infoColumn{str("CONSTRAINT_CATALOG"), str("CONSTRAINT_SCHEMA"), str("CONSTRAINT_NAME"),
+			str("CHECK_CLAUSE")}, rows: none},
+		"TRIGGERS": {cols: []infoColumn{str("TRIGGER_CATALOG"), str("TRIGGER_SCHEMA"), str("TRIGGER_NAME"),
+			str("EVENT_MANIPULATION"), str("EVENT_OBJECT_CATALOG"), str("EVENT_OBJECT_SCHEMA"), str("EVENT_OBJECT_TABLE"),
+			num("ACTION_ORDER"), str("ACTION_CONDITION"), str("ACTION_STATEMENT"), str("ACTION_ORIENTATION"),
+			str("ACTION_TIMING"), str("ACTION_REFERENCE_OLD_TABLE"), str("ACTION_REFERENCE_NEW_TABLE"),
+			str("ACTION_REFERENCE_OLD_ROW"), str("ACTION_REFERENCE_NEW_ROW"), str("CREATED"), str("SQL_MODE"),
+			str("DEFINER"), str("CHARACTER_SET_CLIENT"), str("COLLATION_CONNECTION"), str("DATABASE_COLLATION")}, rows: none},
+		"EVENTS": {cols: []infoColumn{str("EVENT_CATALOG"), str("EVENT_SCHEMA"), str("EVENT_NAME"), str("DEFINER"),
+			str("TIME_ZONE"), str("EVENT_BODY"), str("EVENT_DEFINITION"), str("EVENT_TYPE"), str("EXECUTE_AT"),
+			str("INTERVAL_VALUE"), str("INTERVAL_FIELD"), str("SQL_MODE"), str("STARTS"), str("ENDS"), str("STATUS"),
+			str("ON_COMPLETION"), str("CREATED"), str("LAST_ALTERED"), str("LAST_EXECUTED"), str("EVENT_COMMENT"),
+			num("ORIGINATOR"), str("CHARACTER_SET_CLIENT"), str("COLLATION_CONNECTION"), str("DATABASE_COLLATION")}, rows: none},
+		"PARTITIONS": {cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("PARTITION_NAME"),
+			str("SUBPARTITION_NAME"), num("PARTITION_ORDINAL_POSITION"), num("SUBPARTITION_ORDINAL_POSITION"),
+			str("PARTITION_METHOD"), str("SUBPARTITION_METHOD"), str("PARTITION_EXPRESSION"), str("SUBPARTITION_EXPRESSION"),
+			str("PARTITION_DESCRIPTION"), num("TABLE_ROWS"), num("AVG_ROW_LENGTH"), num("DATA_LENGTH"), num("MAX_DATA_LENGTH"),
+			num("INDEX_LENGTH"), num("DATA_FREE"), str("CREATE_TIME"), str("UPDATE_TIME"), str("CHECK_TIME"), num("CHECKSUM"),
+			str("PARTITION_COMMENT"), str("NODEGROUP"), str("TABLESPACE_NAME")}, rows: none},
 		"VIEWS": {
 			cols: []infoColumn{str("TABLE_CATALOG"), str("TABLE_SCHEMA"), str("TABLE_NAME"), str("VIEW_DEFINITION"),
 				str("CHECK_OPTION"), str("IS_UPDATABLE"), str("DEFINER"), str("SECURITY_TYPE"),

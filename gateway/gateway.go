@@ -591,8 +591,13 @@ func (g *Gateway) FieldList(ctx context.Context, s *server.Session, table, wildc
 	return cols, nil
 }
 
-// visible limits information_schema to the databases the user may read.
+// visible limits information_schema to the databases the user may read,
+// and lets it list views' columns (JDBC's getColumns and ODBC's SQLColumns
+// read them there).
 func (g *Gateway) visible(ctx context.Context, s *server.Session) context.Context {
+	ctx = catalog.WithViewColumns(ctx, func(ctx context.Context, db, view string) ([]arrow.Field, error) {
+		return g.viewFields(ctx, s, db, view)
+	})
 	return catalog.WithVisible(ctx, func(db string) bool { return g.allowed(s.User, db) })
 }
 

@@ -70,6 +70,8 @@ func TestSet(t *testing.T) {
 		{stmt: "SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')", check: "SELECT @@sql_mode LIKE '%,ANSI_QUOTES'", want: "1"},
 		{stmt: "SET @@session.time_zone = '+00:00'", check: "SELECT @@time_zone", want: "+00:00"},
 		{stmt: "SET time_zone = DEFAULT", check: "SELECT @@time_zone", want: "SYSTEM"},
+		{stmt: "SET SESSION TRANSACTION READ ONLY", check: "SELECT @@transaction_read_only", want: "1"}, // DBeaver's read-only connections
+		{stmt: "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", check: "SELECT @@transaction_isolation", want: "READ-UNCOMMITTED"},
 		{stmt: "SET @x = 5"},
 		{stmt: "SET no_such_variable = 1", kind: sqlerr.UnknownSystemVariable},
 		{stmt: "SET GLOBAL autocommit = 0", kind: sqlerr.Forbidden},
@@ -191,6 +193,13 @@ func TestInformationSchema(t *testing.T) {
 		{"SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'demo'", "[[0]]"},
 		{"SELECT COLLATION_NAME FROM information_schema.COLLATIONS WHERE IS_DEFAULT = 'Yes' ORDER BY 1", "[[binary] [utf8mb4_general_ci]]"},
 		{"SELECT COUNT(*) > 10 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'TABLES'", "[[1]]"},
+		// Text compares without regard to case, as in MySQL (Connector/J's
+		// getColumns: IF(IS_NULLABLE = 'yes',1,0)).
+		{"SELECT COLUMN_NAME, IF(IS_NULLABLE = 'yes', 1, 0) FROM information_schema.COLUMNS " +
+			"WHERE table_schema = 'DEMO' AND table_name LIKE 'ORDER_ITEM%' ORDER BY ORDINAL_POSITION",
+			"[[order_id 0] [product_id 0] [quantity 0]]"},
+		{"SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'demo' AND IS_NULLABLE IN ('yes')", "[[10]]"},
+		{"SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'Demo' AND IS_NULLABLE = 'no'", "[[8]]"},
 	}
 	for _, c := range cases {
 		w, err := run(t, g, s, c.query)
@@ -199,7 +208,7 @@ func TestInformationSchema(t *testing.T) {
 		}
 	}
 	s.DB = "information_schema"
-	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMA%'")
+	w, err := run(t, g, s, "SHOW TABLES LIKE 'SCHEMAT%'")
 	if err != nil || fmt.Sprint(w.rows) != "[[SCHEMATA]]" {
 		t.Errorf("SHOW TABLES in information_schema: %v, %v", w.rows, err)
 	}
@@ -406,5 +415,42 @@ func TestMaxExecutionTime(t *testing.T) {
 	}
 	if w, err := run(t, g, s, "SELECT @@max_execution_time"); err != nil || fmt.Sprint(w.rows) != "[[0]]" {
 		t.Fatalf("@@max_execution_time: %v %v", w.rows, err)
+	}
+}
+
+// information_schema.COLUMNS lists views' columns, as MySQL does (JDBC's
+// getColumns and ODBC's SQLColumns read them there), also for a view over
+// information_schema.COLUMNS itself.
+func TestInformationSchemaViewColumns(t *testing.T) {
+	dir, _ := filepath.Abs("../examples/demo")
+	cfg := &catalog.Config{
+		Sources: map[string]catalog.SourceConfig{"demo": {Connector: "files", Options: map[string]any{"root": dir}}},
+		Databases: map[string]catalog.DatabaseConfig{"shop": {
+			Tables: map[string]string{"orders": "demo.orders"},
+			Views: map[string]string{
+				"big_orders": "SELECT order_id, total, total * 2 AS twice FROM orders WHERE total > 1000",
+				"all_cols":   "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS",
+			},
+		}},
+	}
+	cat := catalog.New(cfg, func(string, catalog.SourceConfig) connectors.Connector {
+		c := files.New()
+		if err := c.Configure(context.Background(), map[string]any{"root": dir}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	eng, err := engine.Open(engine.Config{Macros: parser.DuckDBMacros(), AllowedDirectories: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close(); eng.Close() })
+	g := New(cat, eng, []catalog.UserConfig{{Name: "root"}}, "8.0.36-test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w, err := run(t, g, newSession(), "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS "+
+		"WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME <> 'orders' ORDER BY TABLE_NAME, ORDINAL_POSITION")
+	want := "[[all_cols TABLE_NAME text text] [all_cols COLUMN_NAME text text] " +
+		"[big_orders order_id bigint bigint] [big_orders total decimal decimal(12,2)] [big_orders twice decimal decimal(18,2)]]"
+	if err != nil || fmt.Sprint(w.rows) != want {
+		t.Errorf("view columns: %v, %v\nwant %s", w.rows, err, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -50,6 +51,7 @@ func (g *Gateway) set(ctx context.Context, s *server.Session, st *ast.SetStmt) e
 		}
 		if _, isDefault := v.Value.(*ast.DefaultExpr); isDefault || v.Value == nil {
 			delete(s.Vars, name)
+			delete(s.Vars, sysvarAliases[name])
 			continue
 		}
 		val, err := g.evaluate(ctx, s, v.Value)
@@ -61,8 +63,20 @@ func (g *Gateway) set(ctx context.Context, s *server.Session, st *ast.SetStmt) e
 			return err
 		}
 		s.Vars[name] = val
+		if alias, ok := sysvarAliases[name]; ok {
+			s.Vars[alias] = val
+		}
 	}
 	return nil
+}
+
+// sysvarAliases pairs the two names of one variable: the parser turns SET
+// TRANSACTION … into the old tx_* names, clients read either.
+var sysvarAliases = map[string]string{
+	"tx_isolation":          "transaction_isolation",
+	"transaction_isolation": "tx_isolation",
+	"tx_read_only":          "transaction_read_only",
+	"transaction_read_only": "tx_read_only",
 }
 
 // evaluate computes a SET value: literals and bare words (ON, OFF,
@@ -104,6 +118,11 @@ func coerce(name string, def, val any) (any, error) {
 				return int64(1), nil
 			case "OFF", "FALSE":
 				return int64(0), nil
+			}
+			// SET SESSION TRANSACTION READ ONLY arrives from the parser
+			// as tx_read_only = '1'.
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				return n, nil
 			}
 			return nil, wrong()
 		}

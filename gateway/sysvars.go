@@ -63,6 +63,12 @@ var sysvars = map[string]any{
 	"unique_checks":                   int64(1),
 	"sql_notes":                       int64(1),
 	"sql_warnings":                    int64(0),
+
+	// MariaDB Connector/ODBC sets this on connect. The gateway sends no
+	// session state changes; the value is what MySQL 8.0 defaults to.
+	"session_track_system_variables": "time_zone,autocommit,character_set_client,character_set_results,character_set_connection",
+	"session_track_state_change":     int64(0),
+	"session_track_transaction_info": "OFF",
 }
 
 // variable returns a session's value of a system variable: its own if SET,

@@ -506,10 +506,10 @@ func (t *translator) caseExpr(x *ast.CaseExpr) string {
 }
 
 // variable prints @@x as the literal value the session has; user variables
-// (@x) are not supported yet.
+// (@x) only as far as userVariable can.
 func (t *translator) variable(v *ast.VariableExpr) string {
 	if !v.IsSystem {
-		return t.unsupported("user variables")
+		return t.userVariable(v)
 	}
 	if v.Value != nil {
 		return t.unsupported("assignment to system variables in a query")

@@ -63,6 +63,7 @@ func init() {
 		"reverse":          {1, 1, strCall("reverse")},
 		"substring_index":  {3, 3, strCall("mysql_substring_index")},
 		"convert":          {2, 2, convertUsing},
+		"char_func":        {2, -1, charFunc}, // CHAR(n, … [USING charset]); the parser appends the charset
 
 		// Numbers.
 		"abs":      {1, 1, call("abs")},
@@ -121,8 +122,14 @@ func init() {
 		"extract":            {2, 2, extract},
 		"datediff":           {2, 2, datediff},
 		"timestampdiff":      {3, 3, timestampdiff},
+		"timestampadd":       {3, 3, timestampadd},
+		"convert_tz":         {3, 3, convertTZ},
 		"unix_timestamp":     {0, 1, unixTimestamp},
 		"from_unixtime":      {1, 2, fromUnixtime},
+		"makedate":           {2, 2, call("mysql_makedate")},
+		"timestamp":          {1, 1, wrap("mysql_ts(", ")")},
+		"week":               {1, 2, week("mysql_week0", "week")},
+		"yearweek":           {1, 2, week("mysql_yearweek0", "yearweek")},
 		ast.DateLiteral:      {1, 1, typedLiteral("DATE")},
 		ast.TimeLiteral:      {1, 1, typedLiteral("TIME")},
 		ast.TimestampLiteral: {1, 1, typedLiteral("TIMESTAMP")},
@@ -168,6 +175,20 @@ func call(name string) func(*translator, []ast.ExprNode) string {
 	return func(t *translator, args []ast.ExprNode) string {
 		return name + "(" + t.exprList(args) + ")"
 	}
+}
+
+// charFunc prints CHAR(n, …): the characters with those codes, NULLs
+// skipped. MySQL makes bytes of the codes (a binary string unless USING
+// names a charset); DuckDB's chr makes Unicode characters, the same for
+// the ASCII codes clients use (CHAR(39), the quote, in the MariaDB ODBC
+// driver's SQLColumns).
+func charFunc(t *translator, args []ast.ExprNode) string {
+	codes := args[:len(args)-1]
+	parts := make([]string, len(codes))
+	for i, a := range codes {
+		parts[i] = "chr(CAST(" + t.expr(a) + " AS INTEGER))"
+	}
+	return "concat(" + strings.Join(parts, ", ") + ")"
 }
 
 // strCall casts the first argument to VARCHAR: MySQL string functions
@@ -434,6 +455,59 @@ func timestampdiff(t *translator, args []ast.ExprNode) string {
 	return "date_sub('" + strings.ToLower(t.unit(args[0])) + "', mysql_ts(" + t.expr(args[1]) + "), mysql_ts(" + t.expr(args[2]) + "))"
 }
 
+// timestampadd prints TIMESTAMPADD(unit, n, ts) as DATE_ADD(ts, INTERVAL n unit).
+func timestampadd(t *translator, args []ast.ExprNode) string {
+	return dateArith("+")(t, []ast.ExprNode{args[2], args[1], args[0]})
+}
+
+// tzOffset matches MySQL's time zone offsets, '+05:30' or '-3:00'.
+var tzOffset = regexp.MustCompile(`^([+-])(\d{1,2}):(\d{2})$`)
+
+// convertTZ prints CONVERT_TZ(ts, from, to) for zones given as literals:
+// offsets by interval arithmetic, names ('Europe/Paris', 'UTC') through
+// DuckDB's ICU time zones, 'SYSTEM' as the sessions' UTC. An unknown name
+// is an error where MySQL returns NULL; zones that are not literals are
+// unsupported.
+func convertTZ(t *translator, args []ast.ExprNode) string {
+	from, fok := literalString(args[1])
+	to, tok := literalString(args[2])
+	if !fok || !tok {
+		return t.unsupported("CONVERT_TZ with zones that are not string literals")
+	}
+	minutes := func(zone string) (int, bool) {
+		if strings.EqualFold(zone, "SYSTEM") {
+			return 0, true
+		}
+		m := tzOffset.FindStringSubmatch(zone)
+		if m == nil {
+			return 0, false
+		}
+		h, _ := strconv.Atoi(m[2])
+		min, _ := strconv.Atoi(m[3])
+		n := h*60 + min
+		if m[1] == "-" {
+			n = -n
+		}
+		return n, true
+	}
+	ts := "mysql_ts(" + t.expr(args[0]) + ")"
+	fromMin, fromOff := minutes(from)
+	toMin, toOff := minutes(to)
+	if fromOff && toOff {
+		return fmt.Sprintf("(%s + INTERVAL (%d) MINUTE)", ts, toMin-fromMin)
+	}
+	// Through an instant (TIMESTAMPTZ): timezone(zone, TIMESTAMP) reads a
+	// wall-clock time in zone, timezone(zone, TIMESTAMPTZ) shows one.
+	instant := fmt.Sprintf("timezone('UTC', %s + INTERVAL (%d) MINUTE)", ts, -fromMin)
+	if !fromOff {
+		instant = "timezone(" + quoteString(from) + ", " + ts + ")"
+	}
+	if toOff {
+		return fmt.Sprintf("(timezone('UTC', %s) + INTERVAL (%d) MINUTE)", instant, toMin)
+	}
+	return "timezone(" + quoteString(to) + ", " + instant + ")"
+}
+
 // unixTimestamp reads timestamps as UTC: the gateway's sessions run in UTC.
 func unixTimestamp(t *translator, args []ast.ExprNode) string {
 	if len(args) == 0 {
@@ -450,6 +524,32 @@ func fromUnixtime(t *translator, args []ast.ExprNode) string {
 		return ts
 	}
 	return t.strftime(ts, args[1])
+}
+
+// week prints WEEK or YEARWEEK in mode 0 (weeks from Sunday, MySQL's
+// default_week_format) or, for WEEK, mode 3 (ISO weeks); other modes are
+// unsupported.
+func week(mode0, iso string) func(*translator, []ast.ExprNode) string {
+	return func(t *translator, args []ast.ExprNode) string {
+		ts := "mysql_ts(" + t.expr(args[0]) + ")"
+		mode := int64(0)
+		if len(args) == 2 {
+			v, ok := args[1].(*test_driver.ValueExpr)
+			if !ok || v.Kind() != test_driver.KindInt64 {
+				return t.unsupported("a mode of WEEK/YEARWEEK that is not a constant")
+			}
+			mode = v.GetInt64()
+		}
+		switch {
+		case mode == 0:
+			return mode0 + "(" + ts + ")"
+		case mode == 3 && iso == "week":
+			return "week(" + ts + ")"
+		case mode == 3:
+			return "(yearweek(" + ts + "))"
+		}
+		return t.unsupported(fmt.Sprintf("%s mode %d", strings.ToUpper(iso), mode))
+	}
 }
 
 func dateFormat(t *translator, args []ast.ExprNode) string {

@@ -32,6 +32,15 @@ var macros = []string{
 	`CREATE OR REPLACE MACRO mysql_ln(x) AS CASE WHEN x > 0 THEN ln(greatest(x, 1e-308)) END`,
 	`CREATE OR REPLACE MACRO mysql_log10(x) AS CASE WHEN x > 0 THEN log10(greatest(x, 1e-308)) END`,
 	`CREATE OR REPLACE MACRO mysql_log2(x) AS CASE WHEN x > 0 THEN log2(greatest(x, 1e-308)) END`,
+	// MAKEDATE(year, dayofyear): NULL for a day below 1; two-digit years
+	// as MySQL reads them (0-69: 2000s, 70-99: 1900s).
+	`CREATE OR REPLACE MACRO mysql_makedate(y, d) AS CASE WHEN d >= 1 AND y >= 0 AND y <= 9999 THEN make_date(CAST(CASE WHEN y < 70 THEN y + 2000 WHEN y < 100 THEN y + 1900 ELSE y END AS BIGINT), 1, 1) + CAST(d - 1 AS INTEGER) END`,
+	// WEEK(ts, 0), MySQL's default mode: weeks start on Sunday, week 1 is
+	// the one with the year's first Sunday, the days before it are week 0.
+	`CREATE OR REPLACE MACRO mysql_week0(ts) AS CAST(floor((dayofyear(ts) - 1 + (dayofweek(date_trunc('year', ts)) + 6) % 7 + 1) / 7) AS BIGINT)`,
+	// YEARWEEK(ts, 0): the year and week of the week's Sunday, so the days
+	// of week 0 belong to the previous year's last week.
+	`CREATE OR REPLACE MACRO mysql_yearweek0(ts) AS year(CAST(ts AS DATE) - CAST(dayofweek(ts) AS INTEGER)) * 100 + mysql_week0(CAST(ts AS DATE) - CAST(dayofweek(ts) AS INTEGER))`,
 	`CREATE OR REPLACE MACRO mysql_log(b, x) AS CASE WHEN x > 0 AND b > 0 AND b <> 1 THEN ln(greatest(x, 1e-308)) / ln(CASE WHEN b > 0 AND b <> 1 THEN b ELSE 2 END) END`,
 }
 

@@ -97,6 +97,9 @@ type translator struct {
 	err  error
 	// ctes holds the CTE names in scope, innermost WITH last.
 	ctes []map[string]bool
+	// userVars holds the user variables assigned by the fields printed so
+	// far of the select list being printed (see uservars.go).
+	userVars map[string]ast.ExprNode
 	// fieldLists holds the select lists being printed, innermost last.
 	fieldLists []*ast.FieldList
 }
@@ -303,11 +306,17 @@ func (t *translator) fields(fl *ast.FieldList) string {
 		return t.unsupported("SELECT without fields")
 	}
 	parts := make([]string, 0, len(fl.Fields))
+	outer := t.userVars
+	t.userVars = nil
+	defer func() { t.userVars = outer }()
 	for _, f := range fl.Fields {
 		if f.Auxiliary {
 			continue
 		}
 		parts = append(parts, t.field(f))
+		if f.Expr != nil {
+			t.recordAssignments(f.Expr)
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -325,6 +334,11 @@ func (t *translator) field(f *ast.SelectField) string {
 	name := f.AsName.O
 	if name == "" {
 		name = columnName(f)
+	}
+	if name == "" {
+		// SELECT '' (MariaDB ODBC's SQLGetTypeInfo has '' fields): DuckDB
+		// has no empty identifier, so the column keeps DuckDB's name.
+		return t.expr(f.Expr)
 	}
 	return t.expr(f.Expr) + " AS " + t.ident(name)
 }

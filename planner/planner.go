@@ -140,6 +140,11 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		}
 	}
 	b.split(refs)
+	for _, r := range refs {
+		if r.scan != nil && r.table.Source.Name == catalog.InformationSchema {
+			r.sql = caseInsensitive(r.sql, r.table.Schema(), r.scan.Request.Columns)
+		}
+	}
 	byNode := make(map[*ast.TableName]*ref, len(refs))
 	for _, r := range refs {
 		byNode[r.name] = r

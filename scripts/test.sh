@@ -17,6 +17,14 @@ command -v mysql >/dev/null 2>&1 || missing+=(mariadb-client)
 # test binary, on free loopback ports, in temporary directories).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v mariadb-install-db >/dev/null 2>&1 || missing+=(mariadb-server)
+# The real clients of e2e/clients_test.go (Debian's python, not one on PATH).
+for module in pymysql sqlalchemy pandas pyodbc; do
+  /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || missing+=("python3-$module")
+done
+[[ -f /usr/share/java/mariadb-java-client.jar ]] || missing+=(libmariadb-java)
+command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+compgen -G '/usr/lib/*/odbc/libmaodbc.so' >/dev/null || missing+=(odbc-mariadb unixodbc)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "test.sh: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -24,7 +32,7 @@ if ((${#missing[@]})); then
   fi
   echo "test.sh: installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq "${missing[@]}" >/dev/null
 fi
 
 step() { printf '\n== %s\n' "$*"; }
