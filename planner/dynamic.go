@@ -37,10 +37,14 @@ const (
 )
 
 // edge is `a.colA = b.colB` in the WHERE (or an inner join's ON) of one
-// SELECT, between two tables of its FROM.
+// SELECT, between two tables of its FROM; or, when oneWay, a correlated
+// subquery's `inner.colB = outer.colA` (a is the outer table), which lets
+// the outer table's keys filter the inner one but not the reverse (NOT
+// EXISTS keeps the outer rows without a match).
 type edge struct {
 	a, b       *ref
 	colA, colB string // as the tables name them
+	oneWay     bool
 }
 
 // joinEdges finds the equi-join conjuncts of every SELECT of stmt. A side
@@ -51,13 +55,16 @@ func joinEdges(stmt ast.StmtNode, refs []*ref) (edges []edge, nullable map[*ref]
 		byNode[r.name] = r
 	}
 	nullable = map[*ref]bool{}
-	walk(stmt, func(n ast.Node) {
-		sel, ok := n.(*ast.SelectStmt)
-		if !ok || sel.From == nil || sel.From.TableRefs == nil {
+	var scopes []*scope // the SELECTs around the one being read, innermost last
+	stmt.Accept(&scopeVisitor{enter: func(sel *ast.SelectStmt) {
+		sc := &scope{nullable: map[*ref]bool{}}
+		if sel.From != nil && sel.From.TableRefs != nil {
+			sc.collect(sel.From.TableRefs, byNode, false)
+		}
+		scopes = append(scopes, sc)
+		if sel.From == nil || sel.From.TableRefs == nil {
 			return
 		}
-		sc := &scope{nullable: map[*ref]bool{}}
-		sc.collect(sel.From.TableRefs, byNode, false)
 		for r, null := range sc.nullable {
 			nullable[r] = nullable[r] || null
 		}
@@ -76,16 +83,55 @@ func joinEdges(stmt ast.StmtNode, refs []*ref) (edges []edge, nullable map[*ref]
 			if !lok || !rok {
 				continue
 			}
-			a, b := sc.find(l), sc.find(r)
-			if a == nil || b == nil || a == b {
+			a, aOuter := resolveOut(scopes, l)
+			b, bOuter := resolveOut(scopes, r)
+			if a == nil || b == nil || a == b || (aOuter && bOuter) {
 				continue
 			}
 			fa, _ := fieldOf(a.table.Schema(), l.Name.L)
 			fb, _ := fieldOf(b.table.Schema(), r.Name.L)
-			edges = append(edges, edge{a: a, b: b, colA: fa.Name, colB: fb.Name})
+			e := edge{a: a, b: b, colA: fa.Name, colB: fb.Name, oneWay: aOuter || bOuter}
+			if bOuter {
+				e = edge{a: b, b: a, colA: fb.Name, colB: fa.Name, oneWay: true}
+			}
+			edges = append(edges, e)
 		}
-	})
+	}, leave: func() { scopes = scopes[:len(scopes)-1] }})
 	return edges, nullable
+}
+
+// resolveOut finds the table a column of the innermost SELECT names: in
+// its own FROM, or else (a correlated reference) in the nearest enclosing
+// SELECT that has it. nil when unsure.
+func resolveOut(scopes []*scope, col *ast.ColumnName) (r *ref, outer bool) {
+	for i := len(scopes) - 1; i >= 0; i-- {
+		r, here := scopes[i].lookup(col)
+		if here {
+			return r, i < len(scopes)-1
+		}
+	}
+	return nil, false
+}
+
+// scopeVisitor calls enter for every SELECT (parents first) and leave when
+// its subtree is done.
+type scopeVisitor struct {
+	enter func(*ast.SelectStmt)
+	leave func()
+}
+
+func (v *scopeVisitor) Enter(n ast.Node) (ast.Node, bool) {
+	if sel, ok := n.(*ast.SelectStmt); ok {
+		v.enter(sel)
+	}
+	return n, false
+}
+
+func (v *scopeVisitor) Leave(n ast.Node) (ast.Node, bool) {
+	if _, ok := n.(*ast.SelectStmt); ok {
+		v.leave()
+	}
+	return n, true
 }
 
 // joinOn returns the ON conjuncts of the joins of a FROM tree. Those of an
@@ -128,7 +174,10 @@ func (b *builder) dynamicFilters(stmt ast.StmtNode, refs []*ref) {
 	}
 	var directed []edge
 	for _, e := range edges {
-		directed = append(directed, e, edge{a: e.b, b: e.a, colA: e.colB, colB: e.colA})
+		directed = append(directed, e)
+		if !e.oneWay {
+			directed = append(directed, edge{a: e.b, b: e.a, colA: e.colB, colB: e.colA})
+		}
 	}
 	// Smaller (known) tables first: their keys are cheap and filter most.
 	sort.SliceStable(directed, func(i, j int) bool { return rows(directed[i].a) < rows(directed[j].a) })

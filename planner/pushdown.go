@@ -276,6 +276,34 @@ func (s *scope) collect(n ast.ResultSetNode, byNode map[*ast.TableName]*ref, nul
 	}
 }
 
+// lookup is find for correlated names: here reports that col binds in this
+// scope (r is nil when it is not certain to which table), !here that it
+// certainly does not, so an enclosing SELECT's tables are next.
+func (s *scope) lookup(col *ast.ColumnName) (r *ref, here bool) {
+	if col.Table.L != "" {
+		if r := s.find(col); r != nil {
+			return r, true
+		}
+		return nil, s.opaque // a derived table's alias, maybe
+	}
+	if s.opaque {
+		return nil, true
+	}
+	n := 0
+	for _, c := range s.refs {
+		if _, ok := fieldOf(c.table.Schema(), col.Name.L); ok {
+			r, n = c, n+1
+		}
+	}
+	switch n {
+	case 0:
+		return nil, false
+	case 1:
+		return r, true
+	}
+	return nil, true
+}
+
 // find resolves a column reference to the one table of the scope it can
 // mean, or nil when that is not certain.
 func (s *scope) find(col *ast.ColumnName) *ref {
