@@ -144,6 +144,11 @@ func (t *translator) expr(e ast.ExprNode) string {
 	if t.err != nil {
 		return ""
 	}
+	if t.opts.Replace != nil {
+		if sql, ok := t.opts.Replace(e); ok {
+			return sql
+		}
+	}
 	if t.pg() && !t.pgAllowed(e) {
 		return ""
 	}
@@ -234,6 +239,11 @@ func (t *translator) exprList(es []ast.ExprNode) string {
 // column prints db.t.c as "t"."c": the schema is gone once tables become
 // DuckDB views aliased by their table name.
 func (t *translator) column(c *ast.ColumnName) string {
+	if t.opts.Column != nil {
+		if sql, ok := t.opts.Column(c); ok {
+			return sql
+		}
+	}
 	if t.pg() && !t.pgColumn(c) {
 		return ""
 	}

@@ -47,8 +47,13 @@ type Options struct {
 	ColumnKind func(c *ast.ColumnName) Kind
 	// Replace, when it returns ok, gives the SQL that stands for a SELECT
 	// or set operation (the whole statement, a subquery, a derived table
-	// or a CTE body): the planner sends that part to a source whole.
+	// or a CTE body), a table in FROM (with its alias) or an expression:
+	// the planner sends that part to a source.
 	Replace func(n ast.Node) (sql string, ok bool)
+	// Column, when it returns ok, gives the SQL for a column reference
+	// (one of a table whose rows now come from a query sent to its
+	// source).
+	Column func(c *ast.ColumnName) (sql string, ok bool)
 }
 
 // Translate prints a SELECT, a set operation (UNION/INTERSECT/EXCEPT
@@ -517,6 +522,11 @@ func (t *translator) tableRef(n ast.ResultSetNode) string {
 }
 
 func (t *translator) tableSource(ts *ast.TableSource) string {
+	if t.opts.Replace != nil {
+		if sql, ok := t.opts.Replace(ts); ok {
+			return sql
+		}
+	}
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		return t.tableName(src, ts.AsName.O)

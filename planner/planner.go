@@ -121,6 +121,7 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		return "", sqlerr.New(sqlerr.Unsupported, "views nested more than %d deep (a view that refers to itself?)", maxViewDepth)
 	}
 	replaced := b.pushQueries(stmt, opts, depth)
+	var columns map[*ast.ColumnName]string
 	refs, err := b.resolve(stmt, opts, depth, replaced)
 	if err != nil {
 		return "", err
@@ -138,6 +139,10 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 		if b.keys != nil {
 			b.dynamicFilters(stmt, refs)
 		}
+		if replaced == nil {
+			replaced = map[ast.Node]string{}
+		}
+		columns = b.pushJoins(stmt, refs, opts, depth, replaced)
 	}
 	b.split(refs)
 	for _, r := range refs {
@@ -159,6 +164,10 @@ func (b *builder) query(stmt ast.StmtNode, opts parser.Options, depth int) (stri
 	}
 	opts.Replace = func(n ast.Node) (string, bool) {
 		sql, ok := replaced[n]
+		return sql, ok
+	}
+	opts.Column = func(c *ast.ColumnName) (string, bool) {
+		sql, ok := columns[c]
 		return sql, ok
 	}
 	return parser.Translate(stmt, opts)

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -68,26 +67,8 @@ func (b *builder) pushQuery(part ast.StmtNode, opts parser.Options, depth int, c
 		return "", false
 	}
 	// The same part in the source's dialect, values as parameters.
-	var args []any
-	popts := parser.Options{
-		Dialect:      parser.Postgres,
-		CurrentDB:    opts.CurrentDB,
-		User:         opts.User,
-		Version:      opts.Version,
-		Variable:     opts.Variable,
-		ConnectionID: opts.ConnectionID,
-		Param: func(v any) string {
-			args = append(args, v)
-			return "$" + strconv.Itoa(len(args))
-		},
-		Table: func(tn *ast.TableName) (string, error) {
-			return quote(tables[tn].Remote.Name), nil
-		},
-		ColumnKind:  tableKinds(part, tables),
-		ColumnScale: tableScales(part, tables),
-	}
-	sql, err := parser.Translate(part, popts)
-	if err != nil {
+	sql, args, ok := printPostgres(part, tables, opts)
+	if !ok {
 		return "", false
 	}
 	// What DuckDB would compute: the part planned as usual, described.
