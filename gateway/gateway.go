@@ -341,10 +341,12 @@ func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Sca
 
 // query runs a SELECT and streams its rows.
 func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNode, w server.ResultWriter) error {
+	began := time.Now()
 	p, err := g.plan(ctx, s, stmt)
 	if err != nil {
 		return err
 	}
+	planned := time.Since(began)
 	rows, more, err := g.start(ctx, s, p)
 	if err != nil && errors.Is(err, connectors.ErrUnsupported) && pushesQueries(p) {
 		// A source refused a query it was sent (PostgreSQL rejected a
@@ -360,6 +362,13 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 		return err
 	}
 	defer rows.Close()
+	if g.log.Enabled(ctx, slog.LevelDebug) {
+		first := time.Since(began)
+		defer func() {
+			g.log.Debug("query", "plan_ms", ms(planned), "first_row_ms", ms(first), "total_ms", ms(time.Since(began)),
+				"scans", len(p.Scans), "dynamic_filters", len(p.Dynamic))
+		}()
+	}
 	cols := rows.Columns()
 	out := make([]server.Column, len(cols))
 	for i, c := range cols {
@@ -631,3 +640,5 @@ func explainQuery(q *connectors.QueryRequest) string {
 	}
 	return q.SQL + " -- " + strings.Join(args, ", ")
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

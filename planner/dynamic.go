@@ -188,7 +188,7 @@ func (b *builder) dynamicFilters(stmt ast.StmtNode, refs []*ref) {
 		for _, e := range directed {
 			small, big := e.a, e.b
 			id := fmt.Sprintf("%p.%s>%p.%s", small, e.colA, big, e.colB)
-			if done[id] || nullable[small] || len(small.filters) == 0 || big.scan == nil || big.scan.Query != nil ||
+			if done[id] || nullable[small] || len(small.filters) == 0 || big.scan == nil || big.scan.Query != nil || b.joinsAtSource(small, big) ||
 				(known(small) && rows(small) > maxKeyTableRows) || (known(big) && known(small) && rows(big) <= rows(small)) {
 				continue
 			}
@@ -220,6 +220,17 @@ func (b *builder) dynamicFilters(stmt ast.StmtNode, refs []*ref) {
 }
 
 func known(r *ref) bool { return r.table.Remote.RowCount >= 0 }
+
+// joinsAtSource: both tables live in one source that runs queries, where
+// join pushdown (pushjoin.go) joins them; keys read to filter one by the
+// other would be wasted.
+func (b *builder) joinsAtSource(x, y *ref) bool {
+	if b.describe == nil || x.table.Source != y.table.Source || x.scan == nil {
+		return false
+	}
+	q, ok := x.table.Source.Connector.(connectors.Querier)
+	return ok && q.Dialect() == connectors.DialectPostgres
+}
 
 // rows is a table's row estimate, unknown counting as huge.
 func rows(r *ref) int64 {
