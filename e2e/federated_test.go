@@ -46,6 +46,12 @@ func loadDemo(t *testing.T) (pgDSN, myDSN string) {
 			return fmt.Sprintf("($%d, $%d, $%d::date, $%d, $%d::numeric)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
 		})
 	mustExec(t, pg, "ANALYZE orders")
+	mustExec(t, pg, `CREATE TABLE order_items (order_id bigint NOT NULL, product_id bigint NOT NULL, quantity integer NOT NULL)`)
+	copyRows(t, files, fmt.Sprintf("SELECT order_id, product_id, quantity FROM read_parquet('%s/order_items.parquet')", demo),
+		pg, "INSERT INTO order_items VALUES %s", func(i int) string {
+			return fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		})
+	mustExec(t, pg, "ANALYZE order_items")
 
 	my, err := sql.Open("mysql", testdb.MariaDB(t))
 	if err != nil {
@@ -191,7 +197,7 @@ sources:
   lake: {connector: files, options: {root: %q, direct_read: false}}
 databases:
   shop:
-    tables: {customers: crm.customers, orders: sales.orders, products: lake.products, items: lake.order_items}
+    tables: {customers: crm.customers, orders: sales.orders, products: lake.products, items: lake.order_items, line_items: sales.order_items}
 `, pushdown, pgDSN, myDSN, demo)
 	}
 	on := start(t, config(true)).open(t, "root", "", "shop")
@@ -238,6 +244,15 @@ databases:
 		"SELECT c.name, (SELECT SUM(total) FROM orders o WHERE o.customer_id = c.customer_id) AS spent FROM customers c ORDER BY 1 LIMIT 10",
 		"SELECT c.country, t.n FROM customers c JOIN (SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id) AS t ON t.customer_id = c.customer_id ORDER BY 2 DESC, 1 LIMIT 5",
 		"SELECT customer_id FROM orders WHERE status = 'returned' UNION SELECT customer_id FROM orders WHERE total > 990 ORDER BY 1",
+		// Join pushdown: orders and line_items (both PostgreSQL) next to
+		// MariaDB's customers and the files' products.
+		"SELECT c.country, SUM(l.quantity) AS q FROM customers c, orders o, line_items l WHERE c.customer_id = o.customer_id AND o.order_id = l.order_id AND o.status = 'shipped' GROUP BY c.country ORDER BY q DESC, 1",
+		"SELECT o.order_id, p.name, l.quantity FROM orders o JOIN line_items l ON l.order_id = o.order_id JOIN products p ON p.product_id = l.product_id WHERE o.total > 950 AND p.category IN ('Books', 'Home') ORDER BY 1, 2",
+		"SELECT c.name, o.order_id FROM customers c, orders o, line_items l WHERE c.customer_id = o.customer_id AND l.order_id = o.order_id AND l.quantity >= 4 AND EXISTS (SELECT 1 FROM line_items x WHERE x.order_id = o.order_id AND x.product_id <> l.product_id) ORDER BY 2, 1 LIMIT 20",
+		"SELECT c.name, o.order_id FROM customers c, orders o, line_items l WHERE c.customer_id = o.customer_id AND l.order_id = o.order_id AND NOT EXISTS (SELECT 1 FROM line_items x WHERE x.order_id = o.order_id AND x.product_id <> l.product_id) AND c.country = 'Spain' ORDER BY 2, 1",
+		"SELECT o.status, COUNT(DISTINCT l.product_id) FROM orders o, line_items l, customers c WHERE o.order_id = l.order_id AND c.customer_id = o.customer_id AND (SELECT COUNT(*) FROM customers x WHERE x.country = c.country) > 10 GROUP BY o.status HAVING COUNT(*) > 2 ORDER BY 1",
+		"SELECT DISTINCT c.country FROM orders o, line_items l, customers c WHERE o.order_id = l.order_id AND c.customer_id = o.customer_id AND l.quantity = (SELECT MAX(quantity) FROM line_items) ORDER BY 1",
+		"SELECT c.name, o.total FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id LEFT JOIN line_items l ON l.order_id = o.order_id WHERE c.customer_id < 30 ORDER BY 1, 2",
 	)
 	for _, q := range queries {
 		a, b := collectExact(t, on, q), collectExact(t, off, q)
@@ -247,8 +262,13 @@ databases:
 	}
 	t.Logf("%d queries agree with and without pushdown", len(queries))
 
+	// orders and line_items meet in PostgreSQL.
+	plan := collectExact(t, on, "EXPLAIN SELECT c.country, SUM(l.quantity) FROM customers c, orders o, line_items l WHERE c.customer_id = o.customer_id AND o.order_id = l.order_id GROUP BY c.country")
+	if !strings.Contains(fmt.Sprint(plan), `CROSS JOIN "order_items" AS "l"`) {
+		t.Errorf("orders and line_items not joined in PostgreSQL: %v", plan)
+	}
 	// A query on PostgreSQL's tables alone goes to it whole.
-	plan := collectExact(t, on, "EXPLAIN SELECT status, SUM(total) FROM orders GROUP BY status ORDER BY status")
+	plan = collectExact(t, on, "EXPLAIN SELECT status, SUM(total) FROM orders GROUP BY status ORDER BY status")
 	if len(plan) != 2 || plan[0][0] != "query" || !strings.Contains(fmt.Sprint(plan[0][2]), `GROUP BY "status"`) {
 		t.Errorf("not pushed whole: %v", plan)
 	}
