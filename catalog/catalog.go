@@ -35,9 +35,13 @@ type Source struct {
 	Connector connectors.Connector
 	ttl       time.Duration
 
-	mu      sync.Mutex
-	tables  map[string]connectors.Table // by lower-case name
-	fetched time.Time
+	mu         sync.Mutex
+	tables     map[string]connectors.Table // by lower-case name
+	fetched    time.Time                   // zero: discover before use
+	refreshing bool                        // a background refresh runs
+	missed     time.Time                   // last discovery a missing table caused
+
+	discovering sync.Mutex // one discovery at a time
 }
 
 // Database is what a client sees as a database.
@@ -231,10 +235,10 @@ func (s *Source) Refresh() {
 	s.mu.Unlock()
 }
 
-// rediscoverAfter is how old a table list must be before a miss triggers
-// discovery again: a table created a moment ago is found without waiting
-// for the TTL, and a query naming a table that does not exist cannot make
-// the gateway hammer the source.
+// rediscoverAfter is how long after the last discovery a miss caused the
+// next miss may cause one: a table created a moment ago is found without
+// waiting for the TTL, and queries naming a table that does not exist
+// cannot make the gateway hammer the source.
 const rediscoverAfter = 2 * time.Second
 
 // table finds one table by lower-case name, discovering the source's tables
@@ -248,9 +252,9 @@ func (s *Source) table(ctx context.Context, key string) (connectors.Table, bool,
 		return t, true, nil
 	}
 	s.mu.Lock()
-	stale := time.Since(s.fetched) > rediscoverAfter
+	stale := time.Since(s.missed) > rediscoverAfter
 	if stale {
-		s.fetched = time.Time{}
+		s.fetched, s.missed = time.Time{}, time.Now()
 	}
 	s.mu.Unlock()
 	if !stale {
@@ -264,14 +268,37 @@ func (s *Source) table(ctx context.Context, key string) (connectors.Table, bool,
 }
 
 // tableMap returns the source's tables, discovering them when the cache is
-// cold or stale. Discovery happens under the lock so that concurrent
-// queries wait for one round trip instead of making many.
+// cold. A list older than the TTL is still served while a background
+// refresh fetches the new one, so queries after the TTL do not wait for
+// the source's catalog (a missing table still triggers a discovery the
+// query waits for: see table).
 func (s *Source) tableMap(ctx context.Context) (map[string]connectors.Table, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tables != nil && time.Since(s.fetched) < s.ttl {
-		return s.tables, nil
+	if tables := s.tables; tables != nil && !s.fetched.IsZero() {
+		if time.Since(s.fetched) >= s.ttl && !s.refreshing {
+			s.refreshing = true
+			go s.refresh()
+		}
+		s.mu.Unlock()
+		return tables, nil
 	}
+	s.mu.Unlock()
+	return s.discover(ctx, time.Time{})
+}
+
+// discover fetches the table list. Discoveries are serialised, so that
+// concurrent queries wait for one round trip instead of making many: one
+// that finds a list fetched after since uses it.
+func (s *Source) discover(ctx context.Context, since time.Time) (map[string]connectors.Table, error) {
+	s.discovering.Lock()
+	defer s.discovering.Unlock()
+	s.mu.Lock()
+	if s.tables != nil && !s.fetched.IsZero() && s.fetched.After(since) && time.Since(s.fetched) < s.ttl {
+		tables := s.tables
+		s.mu.Unlock()
+		return tables, nil
+	}
+	s.mu.Unlock()
 	list, err := s.Connector.Tables(ctx)
 	if err != nil {
 		return nil, SourceError(s.Name, err)
@@ -280,8 +307,43 @@ func (s *Source) tableMap(ctx context.Context) (map[string]connectors.Table, err
 	for _, t := range list {
 		m[strings.ToLower(t.Name)] = t
 	}
+	s.mu.Lock()
 	s.tables, s.fetched = m, time.Now()
+	s.mu.Unlock()
 	return m, nil
+}
+
+// refresh replaces an expired list in the background. If the source
+// cannot answer, the old list stays: scans will say what is wrong.
+func (s *Source) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s.discover(ctx, time.Now())
+	s.mu.Lock()
+	s.refreshing = false
+	s.mu.Unlock()
+}
+
+// Warm discovers every source's tables (starting their connectors), so
+// that the first queries after start-up do not wait for it. It returns
+// the sources that failed; they are discovered again on first use.
+func (c *Catalog) Warm(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 0, len(c.sources))
+	var mu sync.Mutex
+	for _, s := range c.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.tableMap(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // Schema is a convenience for the table's Arrow schema.

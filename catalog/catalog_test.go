@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tributary-sql/tributary/connectors"
 	"github.com/tributary-sql/tributary/connectors/files"
@@ -89,13 +91,14 @@ func TestCatalog(t *testing.T) {
 	if _, err := cat.Lookup(ctx, "lake", "pets"); err != nil {
 		t.Fatalf("after refresh: %v", err)
 	}
-	// A miss on a list older than rediscoverAfter looks again by itself.
+	// A miss longer than rediscoverAfter after the last one looks again by
+	// itself.
 	if err := os.WriteFile(filepath.Join(dir, "plants.csv"), []byte("name\nfern\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range cat.Sources() {
 		s.mu.Lock()
-		s.fetched = s.fetched.Add(-2 * rediscoverAfter)
+		s.missed = s.missed.Add(-2 * rediscoverAfter)
 		s.mu.Unlock()
 	}
 	if _, err := cat.Lookup(ctx, "lake", "plants"); err != nil {
@@ -126,3 +129,66 @@ func TestSourceError(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// countingSource counts discoveries and can be made slow.
+type countingSource struct {
+	connectors.Connector
+	mu    sync.Mutex
+	calls int
+	delay time.Duration
+	names []string
+}
+
+func (c *countingSource) Tables(context.Context) ([]connectors.Table, error) {
+	c.mu.Lock()
+	c.calls++
+	delay, names := c.delay, c.names
+	c.mu.Unlock()
+	time.Sleep(delay)
+	var out []connectors.Table
+	for _, n := range names {
+		out = append(out, connectors.Table{Name: n})
+	}
+	return out, nil
+}
+
+func (c *countingSource) count() int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls }
+
+// After the TTL, lookups are answered from the old list at once while a
+// background discovery replaces it; a table not in the list still makes
+// the lookup wait for a discovery.
+func TestSchemaCacheRefreshesInBackground(t *testing.T) {
+	src := &countingSource{names: []string{"a"}}
+	cat := New(&Config{SchemaCacheTTL: "50ms", Sources: map[string]SourceConfig{"s": {Connector: "x"}}},
+		func(string, SourceConfig) connectors.Connector { return src })
+	ctx := context.Background()
+	if err := cat.Warm(ctx); err != nil || src.count() != 1 {
+		t.Fatalf("Warm: %v, %d discoveries", err, src.count())
+	}
+	time.Sleep(60 * time.Millisecond)
+	src.mu.Lock()
+	src.delay, src.names = 300*time.Millisecond, []string{"a", "b"}
+	src.mu.Unlock()
+	start := time.Now()
+	if _, err := cat.Lookup(ctx, "s", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > 200*time.Millisecond {
+		t.Errorf("an expired list made the lookup wait %v", waited)
+	}
+	// b appears once the background discovery is done.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := cat.Lookup(ctx, "s", "b")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new table never found: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := src.count(); n < 2 || n > 3 {
+		t.Errorf("%d discoveries", n)
+	}
+}

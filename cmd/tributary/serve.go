@@ -130,6 +130,15 @@ func serve(args []string) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Start the connectors and learn their tables now, not in the first
+	// client's query. A source that is down is discovered on first use.
+	go func() {
+		start := time.Now()
+		if err := cat.Warm(ctx); err != nil {
+			log.Warn("warm-up: some sources could not be reached yet", "err", err)
+		}
+		log.Info("sources warmed up", "ms", time.Since(start).Milliseconds())
+	}()
 	select {
 	case err := <-errc:
 		return err
