@@ -12,6 +12,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,14 +37,15 @@ type Gateway struct {
 	planner *planner.Planner
 	// scans plans without whole-query pushdown: the fallback when a
 	// source refuses a query it was sent.
-	scans   *planner.Planner
-	engine  *engine.Engine
-	users   map[string]catalog.UserConfig
-	version string
-	log     *slog.Logger
-	killer  Killer
-	metrics *metrics
-	started time.Time // for SHOW STATUS Uptime
+	scans     *planner.Planner
+	described schemaCache
+	engine    *engine.Engine
+	users     map[string]catalog.UserConfig
+	version   string
+	log       *slog.Logger
+	killer    Killer
+	metrics   *metrics
+	started   time.Time // for SHOW STATUS Uptime
 	// serverVars override sysvars' defaults with the server's settings.
 	serverVars map[string]any
 	queries    atomic.Uint64 // statements run, for SHOW STATUS Queries
@@ -327,7 +329,17 @@ func (g *Gateway) keys(ctx context.Context, sql string, scans []*planner.Scan) (
 }
 
 // describe tells the planner the types DuckDB would give sql over scans.
+// Answers are cached by the SQL and the scans' schemas: dashboards send
+// the same queries again and again.
 func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Scan) (*arrow.Schema, error) {
+	var key strings.Builder
+	key.WriteString(sql)
+	for _, sc := range scans {
+		fmt.Fprintf(&key, "\x00%s %v", sc.View, scanSchema(sc))
+	}
+	if s, ok := g.described.get(key.String()); ok {
+		return s, nil
+	}
 	cols, err := g.engine.Describe(ctx, sql, g.inputs(&planner.Plan{Scans: scans}))
 	if err != nil {
 		return nil, err
@@ -336,7 +348,34 @@ func (g *Gateway) describe(ctx context.Context, sql string, scans []*planner.Sca
 	for i, c := range cols {
 		fields[i] = arrow.Field{Name: c.Name, Type: c.Type, Nullable: true}
 	}
-	return arrow.NewSchema(fields, nil), nil
+	s := arrow.NewSchema(fields, nil)
+	g.described.put(key.String(), s)
+	return s, nil
+}
+
+// schemaCache remembers result schemas; when full it starts over, which
+// is simple and good enough for a working set of repeated queries.
+type schemaCache struct {
+	mu sync.Mutex
+	m  map[string]*arrow.Schema
+}
+
+const schemaCacheSize = 2048
+
+func (c *schemaCache) get(key string) (*arrow.Schema, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[key]
+	return s, ok
+}
+
+func (c *schemaCache) put(key string, s *arrow.Schema) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= schemaCacheSize {
+		c.m = make(map[string]*arrow.Schema)
+	}
+	c.m[key] = s
 }
 
 // query runs a SELECT and streams its rows.
@@ -389,11 +428,27 @@ func (g *Gateway) query(ctx context.Context, s *server.Session, stmt ast.StmtNod
 	return rows.Err()
 }
 
+// resultRows are a query's rows: from DuckDB, or straight from a source that
+// answered the whole query.
+type resultRows interface {
+	Columns() []engine.Column
+	Next() bool
+	Values() []any
+	Err() error
+	Close() error
+}
+
 // start runs a plan up to its first row (more=false: there is none), so
-// that a source's refusal is known before anything is sent.
-func (g *Gateway) start(ctx context.Context, s *server.Session, p *planner.Plan) (rows *engine.Rows, more bool, err error) {
-	rows, err = g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p))
-	if err != nil {
+// that a source's refusal is known before anything is sent. A query sent
+// whole to its source is read from it directly: DuckDB would only copy it.
+func (g *Gateway) start(ctx context.Context, s *server.Session, p *planner.Plan) (rows resultRows, more bool, err error) {
+	if sc := wholeQuery(p); sc != nil {
+		rd, err := g.openScan(sc)(g.visible(ctx, s))
+		if err != nil {
+			return nil, false, err
+		}
+		rows = engine.NewArrowRows(ctx, rd)
+	} else if rows, err = g.engine.Query(g.visible(ctx, s), p.SQL, g.inputs(p)); err != nil {
 		g.log.Debug("query failed", "sql", p.SQL, "err", err)
 		return nil, false, err
 	}
@@ -404,6 +459,15 @@ func (g *Gateway) start(ctx context.Context, s *server.Session, p *planner.Plan)
 		return nil, false, err
 	}
 	return rows, more, nil
+}
+
+// wholeQuery is the one scan of a plan whose SQL only reads it: a query a
+// source answers whole.
+func wholeQuery(p *planner.Plan) *planner.Scan {
+	if len(p.Scans) != 1 || p.Scans[0].Query == nil || p.SQL != "SELECT * FROM "+quoteIdent(p.Scans[0].View) {
+		return nil
+	}
+	return p.Scans[0]
 }
 
 func pushesQueries(p *planner.Plan) bool {
@@ -642,3 +706,5 @@ func explainQuery(q *connectors.QueryRequest) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
