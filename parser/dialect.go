@@ -152,7 +152,11 @@ func (t *translator) kindOf(e ast.ExprNode) Kind {
 				return k
 			}
 		}
-		if f := t.selectAlias(x.Name); f != nil {
+		// An alias names a select field; aliases naming each other
+		// (SELECT b AS a, a AS b) must not send this round in circles.
+		if f := t.selectAlias(x.Name); f != nil && t.aliasDepth < 8 {
+			t.aliasDepth++
+			defer func() { t.aliasDepth-- }()
 			return t.kindOf(f.Expr)
 		}
 	case *ast.ParenthesesExpr:

@@ -107,6 +107,7 @@ type translator struct {
 	userVars map[string]ast.ExprNode
 	// fieldLists holds the select lists being printed, innermost last.
 	fieldLists []*ast.FieldList
+	aliasDepth int // kindOf's alias lookups in progress
 }
 
 func (t *translator) fail(k sqlerr.Kind, format string, args ...any) string {

@@ -253,6 +253,27 @@ func FuzzTranslate(f *testing.F) {
 			if err1 != nil && sqlerr.KindOf(err1) == sqlerr.Internal {
 				t.Fatalf("internal error for %q: %v", sql, err1)
 			}
+			// The PostgreSQL printer refuses what it cannot print, and a
+			// value never becomes SQL text: every string is a parameter,
+			// so no string literal appears outside quoted identifiers.
+			var args []any
+			if out, err := Translate(s, pgOptions(&args)); err == nil && hasStringLiteral(out) {
+				t.Fatalf("a string literal in the PostgreSQL text of %q: %s", sql, out)
+			}
 		}
 	})
+}
+
+// hasStringLiteral reports a single quote outside double-quoted names.
+func hasStringLiteral(sql string) bool {
+	quoted := false
+	for _, c := range sql {
+		switch {
+		case c == '"':
+			quoted = !quoted // "" inside a name toggles twice
+		case c == '\'' && !quoted:
+			return true
+		}
+	}
+	return false
 }
