@@ -32,7 +32,7 @@ import (
 // no filter. maxKeyTableRows bounds the tables whose keys are read (the
 // read is a query of its own).
 const (
-	maxKeys         = 10_000
+	maxKeys         = 50_000
 	maxKeyTableRows = 2_000_000
 )
 

@@ -510,7 +510,14 @@ func dynamicCondition(r *ref, column string) ast.ExprNode {
 		list := make([]ast.ExprNode, 0, len(f.Values))
 		for _, v := range f.Values {
 			switch x := v.(type) {
-			case int64, uint64, string:
+			case int64, uint64:
+				list = append(list, ast.NewValueExpr(x, "", ""))
+			case string:
+				// Each string is a parameter: stay well below
+				// PostgreSQL's 65,535.
+				if len(f.Values) > 10_000 {
+					return nil
+				}
 				list = append(list, ast.NewValueExpr(x, "", ""))
 			default:
 				return nil

@@ -42,8 +42,8 @@ func buildQuery(db, table string, cols, proj []column, filters []connectors.Filt
 			return query{}, fmt.Errorf("mysql: filter on %q: no such column in %s: %w", f.Column, table, connectors.ErrColumnNotFound)
 		}
 		cond, args, exact, ok := pushFilter(c, f)
-		if !ok {
-			continue
+		if !ok || len(q.args)+len(args) > maxPlaceholders {
+			continue // a filter not pushed is applied by the planner
 		}
 		sb.WriteString(sep)
 		sb.WriteString(cond)
@@ -76,6 +76,11 @@ func findColumn(cols []column, name string) (column, bool) {
 	}
 	return column{}, false
 }
+
+// maxPlaceholders keeps a statement under MySQL's limit of 65,535
+// placeholders (long IN lists come from dynamic filters), with room for
+// the LIMIT.
+const maxPlaceholders = 65_000
 
 // pushFilter renders one filter as a condition on c, or says it cannot be
 // pushed (ok false).

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"reflect"
 	"math"
 	"math/big"
 	"strconv"
@@ -160,8 +161,11 @@ func translate(col column, f connectors.Filter, n int) (cond string, args []any,
 		}
 		return ident + " " + string(f.Op) + " " + placeholder(n+1, b.cast), []any{b.arg}, b.exact, true
 	case connectors.OpIn:
-		if len(f.Values) == 0 || len(f.Values) > maxInValues {
+		if len(f.Values) == 0 {
 			return "", nil, false, false
+		}
+		if len(f.Values) > shortIn {
+			return inArray(col, ident, f, n)
 		}
 		var sb strings.Builder
 		sb.WriteString(ident + " IN (")
@@ -197,9 +201,49 @@ func translate(col column, f connectors.Filter, n int) (cond string, args []any,
 	return "", nil, false, false
 }
 
-// maxInValues bounds IN lists: PostgreSQL takes at most 65535 parameters
-// per statement; longer lists are left to the planner.
-const maxInValues = 10000
+// shortIn is the longest IN list sent as one parameter per value; a
+// longer one (a dynamic filter's keys) is one array parameter,
+// `col = ANY($1::int8[])`, which has no length limit (PostgreSQL takes at
+// most 65,535 parameters) and is cheaper to parse.
+const shortIn = 64
+
+// inArray binds a long IN list as one array of the values' common type;
+// ok=false when the values do not share one.
+func inArray(col column, ident string, f connectors.Filter, n int) (cond string, args []any, exact, ok bool) {
+	first, ok := bind(col, connectors.OpEq, f.Values[0])
+	if !ok {
+		return "", nil, false, false
+	}
+	exact = first.exact
+	var arr any
+	switch first.arg.(type) {
+	case int16, int32, int64:
+		vals := make([]int64, len(f.Values))
+		for i, v := range f.Values {
+			b, ok := bind(col, connectors.OpEq, v)
+			if !ok || b.cast != first.cast {
+				return "", nil, false, false
+			}
+			vals[i] = reflect.ValueOf(b.arg).Int()
+			exact = exact && b.exact
+		}
+		arr = vals
+	case string:
+		vals := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			b, ok := bind(col, connectors.OpEq, v)
+			if !ok || b.cast != first.cast {
+				return "", nil, false, false
+			}
+			vals[i] = b.arg.(string)
+			exact = exact && b.exact
+		}
+		arr = vals
+	default:
+		return "", nil, false, false
+	}
+	return ident + " = ANY(" + placeholder(n+1, first.cast+"[]") + ")", []any{arr}, exact, true
+}
 
 func placeholder(n int, cast string) string {
 	return "$" + strconv.Itoa(n) + "::" + cast

@@ -198,6 +198,9 @@ func TestFilters(t *testing.T) {
 		{f("i", connectors.OpGt, int64(20)), `"i" > $1::int8`, []int32{3}, true},
 		{f("i", connectors.OpGe, int64(20)), `"i" >= $1::int8`, []int32{2, 3}, true},
 		{f("i", connectors.OpIn, int64(10), int64(30), int64(99)), `"i" IN ($1::int8,$2::int8,$3::int8)`, []int32{1, 3}, true},
+		{f("i", connectors.OpIn, manyInts(10, 30)...), `"i" = ANY($1::int8[])`, []int32{1, 3}, true}, // a dynamic filter's long list
+		{f("sm", connectors.OpIn, manyInts(2, 3)...), `"sm" = ANY($1::int2[])`, []int32{2, 3}, true},
+		{f("s", connectors.OpIn, append(manyStrings(), "apple")...), `"s" = ANY($1::text[])`, []int32{1}, true},
 		{f("i", connectors.OpIsNull), `"i" IS NULL`, []int32{4}, true},
 		{f("i", connectors.OpIsNotNull), `"i" IS NOT NULL`, []int32{1, 2, 3}, true},
 		{f("i", connectors.OpGt, uint64(1<<63)), `"i" > $1::numeric`, nil, true},
@@ -532,4 +535,25 @@ func TestConcurrentScans(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// manyInts is a long IN list: the given values and a hundred that match
+// nothing.
+func manyInts(vals ...int64) []any {
+	out := make([]any, 0, len(vals)+100)
+	for _, v := range vals {
+		out = append(out, v)
+	}
+	for i := range 100 {
+		out = append(out, int64(1000+i))
+	}
+	return out
+}
+
+func manyStrings() []any {
+	out := make([]any, 100)
+	for i := range out {
+		out[i] = fmt.Sprintf("none-%d", i)
+	}
+	return out
 }
