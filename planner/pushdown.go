@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -455,6 +456,22 @@ func constant(e ast.ExprNode) (any, bool) {
 		if (e.FnName.L == ast.DateLiteral || e.FnName.L == ast.TimestampLiteral) && len(e.Args) == 1 {
 			return constant(e.Args[0])
 		}
+		// DATE '1994-01-01' + INTERVAL '1' YEAR (the parser's date_add).
+		switch e.FnName.L {
+		case "date_add", "adddate", "date_sub", "subdate":
+			return dateConstant(e)
+		}
+	case *ast.BinaryOperationExpr:
+		// 0.06 - 0.01, 24 * 2: folded exactly, so the bound reaches the
+		// source.
+		switch e.Op {
+		case opcode.Plus, opcode.Minus, opcode.Mul:
+			l, lok := constant(e.L)
+			r, rok := constant(e.R)
+			if lok && rok {
+				return arith(e.Op, l, r)
+			}
+		}
 	case *ast.UnaryOperationExpr:
 		if e.Op == opcode.Minus {
 			v, ok := constant(e.V)
@@ -561,4 +578,135 @@ func convert(v any, t arrow.DataType) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// decimalConst is a folded exact decimal constant, in its text form (typed
+// and convert take decimals by their String).
+type decimalConst string
+
+func (d decimalConst) String() string { return string(d) }
+
+// exact reads an integer or decimal constant as a rational and its scale.
+func exact(v any) (*big.Rat, int, bool) {
+	switch n := v.(type) {
+	case int64:
+		return new(big.Rat).SetInt64(n), 0, true
+	case uint64:
+		return new(big.Rat).SetUint64(n), 0, true
+	case float64:
+		return nil, 0, false // MySQL computes in double: not folded
+	case interface{ String() string }:
+		s := n.String()
+		r, ok := new(big.Rat).SetString(s)
+		return r, decimalScale(s), ok
+	}
+	return nil, 0, false
+}
+
+func decimalScale(s string) int {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return len(s) - i - 1
+	}
+	return 0
+}
+
+// arith folds l op r exactly, with MySQL's result scale; integers stay
+// integers unless they overflow (then nothing is folded).
+func arith(op opcode.Op, l, r any) (any, bool) {
+	a, sa, ok1 := exact(l)
+	b, sb, ok2 := exact(r)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	var out *big.Rat
+	scale := max(sa, sb)
+	switch op {
+	case opcode.Plus:
+		out = new(big.Rat).Add(a, b)
+	case opcode.Minus:
+		out = new(big.Rat).Sub(a, b)
+	case opcode.Mul:
+		out, scale = new(big.Rat).Mul(a, b), sa+sb
+	default:
+		return nil, false
+	}
+	_, lInt := l.(int64)
+	_, rInt := r.(int64)
+	if lInt && rInt {
+		if !out.IsInt() || !out.Num().IsInt64() {
+			return nil, false
+		}
+		return out.Num().Int64(), true
+	}
+	return decimalConst(out.FloatString(scale)), true
+}
+
+// dateConstant folds DATE 'd' ± INTERVAL n unit for whole days, weeks,
+// months, quarters and years, as MySQL (and the engine) compute it: a
+// month added to the 31st lands on the month's last day.
+func dateConstant(e *ast.FuncCallExpr) (any, bool) {
+	if len(e.Args) != 3 {
+		return nil, false
+	}
+	lit, ok := e.Args[0].(*ast.FuncCallExpr)
+	if !ok || lit.FnName.L != ast.DateLiteral {
+		return nil, false
+	}
+	v, ok := constant(lit)
+	s, isStr := v.(string)
+	if !ok || !isStr {
+		return nil, false
+	}
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return nil, false
+	}
+	nv, ok := constant(e.Args[1])
+	if !ok {
+		return nil, false
+	}
+	var n int64
+	switch x := nv.(type) {
+	case int64:
+		n = x
+	case string:
+		if n, err = strconv.ParseInt(strings.TrimSpace(x), 10, 32); err != nil {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	if e.FnName.L == "date_sub" || e.FnName.L == "subdate" {
+		n = -n
+	}
+	unit, ok := e.Args[2].(*ast.TimeUnitExpr)
+	if !ok || n > 100_000 || n < -100_000 {
+		return nil, false
+	}
+	switch unit.Unit {
+	case ast.TimeUnitDay:
+		d = d.AddDate(0, 0, int(n))
+	case ast.TimeUnitWeek:
+		d = d.AddDate(0, 0, 7*int(n))
+	case ast.TimeUnitMonth:
+		d = addMonths(d, int(n))
+	case ast.TimeUnitQuarter:
+		d = addMonths(d, 3*int(n))
+	case ast.TimeUnitYear:
+		d = addMonths(d, 12*int(n))
+	default:
+		return nil, false
+	}
+	if d.Year() < 1 || d.Year() > 9999 {
+		return nil, false
+	}
+	return d.Format("2006-01-02"), true
+}
+
+// addMonths adds months, keeping the day unless the target month is
+// shorter (then its last day).
+func addMonths(d time.Time, n int) time.Time {
+	first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, n, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d.Day(), last)-1)
 }
