@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
@@ -25,11 +26,12 @@ type Server struct {
 	// PostgreSQL, tributary:tributary@tcp(…)/ (no database) for MariaDB.
 	DSN string
 	// Dir holds the data directory, the socket and the logs.
-	Dir    string
-	Port   int
-	log    string // the file QueryLog reads
-	driver string // database/sql driver of DSN
-	cmd    *exec.Cmd
+	Dir     string
+	Port    int
+	log     string // the file QueryLog reads
+	pidFile string // PostgreSQL's postmaster.pid
+	driver  string // database/sql driver of DSN
+	cmd     *exec.Cmd
 }
 
 // Options tune a server.
@@ -42,22 +44,52 @@ type Options struct {
 	Settings []string
 }
 
-// Stop shuts the server down (SIGINT, then SIGKILL after 10 s). The data
-// directory stays: a later Start on the same Dir reuses it.
+// Stop shuts the server down (SIGINT: PostgreSQL's fast shutdown; after
+// 10 s SIGKILL). The data directory stays: a later Start on the same Dir
+// reuses it.
 func (s *Server) Stop() error {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return nil
 	}
-	s.cmd.Process.Signal(os.Interrupt)
+	server := s.serverProcess()
+	server.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- s.cmd.Wait() }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
+		server.Kill()
 		s.cmd.Process.Kill()
 		<-done
 	}
 	return nil
+}
+
+// serverProcess is the server itself. As root, PostgreSQL runs under
+// runuser, which does not pass SIGINT on: signalled, runuser went away
+// and left the postmaster running. The postmaster's pid is the first line
+// of its postmaster.pid, the fourth its port.
+func (s *Server) serverProcess() *os.Process {
+	if s.pidFile == "" {
+		return s.cmd.Process
+	}
+	b, err := os.ReadFile(s.pidFile)
+	if err != nil {
+		return s.cmd.Process
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 || strings.TrimSpace(lines[3]) != strconv.Itoa(s.Port) {
+		return s.cmd.Process // not our postmaster's file (ours never started)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err != nil {
+		return s.cmd.Process
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return s.cmd.Process
+	}
+	return p
 }
 
 // Version asks the server for its version string.
@@ -121,6 +153,18 @@ func exists(path string) bool {
 	return err == nil
 }
 
+// created makes a data directory with create, in a temporary name renamed
+// once it succeeded: an interrupted or failed initialisation leaves no
+// half-made directory that a later start would take for a ready one.
+func created(data string, create func(tmp string) error) error {
+	tmp := data + ".new"
+	os.RemoveAll(tmp)
+	if err := create(tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, data)
+}
+
 // StartPostgres starts PostgreSQL on a free loopback port with its data in
 // dir/data, which is created (initdb, superuser tributary, trust
 // authentication on loopback) unless it exists from an earlier start.
@@ -140,16 +184,23 @@ func StartPostgres(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	if !exists(filepath.Join(data, "PG_VERSION")) {
-		if out, err := asPostgres(initdb, "-D", data, "-U", "tributary", "--auth=trust", "--encoding=UTF8", "--locale=C").CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("initdb: %v\n%s", err, out)
+	if !exists(data) {
+		err := created(data, func(tmp string) error {
+			if out, err := asPostgres(initdb, "-D", tmp, "-U", "tributary", "--auth=trust", "--encoding=UTF8", "--locale=C").CombinedOutput(); err != nil {
+				return fmt.Errorf("initdb: %v\n%s", err, out)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir, Port: port, log: filepath.Join(dir, "postgres.log"), driver: "pgx"}
+	s := &Server{Dir: dir, Port: port, log: filepath.Join(dir, "postgres.log"), driver: "pgx",
+		pidFile: filepath.Join(data, "postmaster.pid")}
 	args := []string{postgres, "-D", data, "-p", strconv.Itoa(port), "-h", "127.0.0.1", "-k", dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"}
 	if opts.QueryLog {
@@ -199,8 +250,8 @@ func StartMariaDB(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	if !exists(filepath.Join(data, "mysql")) {
-		if err := installMariaDB(data); err != nil {
+	if !exists(data) {
+		if err := created(data, installMariaDB); err != nil {
 			return nil, err
 		}
 	}
@@ -212,7 +263,7 @@ func StartMariaDB(dir string, opts Options) (*Server, error) {
 	sock := filepath.Join(dir, "mysqld.sock")
 	args := []string{"--no-defaults", "--datadir=" + data, "--socket=" + sock, "--port=" + strconv.Itoa(port),
 		"--bind-address=127.0.0.1", "--pid-file=" + filepath.Join(dir, "mysqld.pid"),
-		"--log-error=" + s.log, "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"}
+		"--log-error=" + s.log, "--tmpdir=" + dir, "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0", "--skip-log-bin"}
 	if opts.QueryLog {
 		s.log = filepath.Join(dir, "general.log")
 		args = append(args, "--general-log=1", "--general-log-file="+s.log)
@@ -244,7 +295,9 @@ func installMariaDB(data string) error {
 	if os.Geteuid() == 0 {
 		args = append(args, "--user=root")
 	}
-	if out, err := exec.Command(install, args...).CombinedOutput(); err != nil {
+	cmd := exec.Command(install, args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Dir(data)) // its own, not the shared /tmp
+	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("mariadb-install-db: %v\n%s", err, out)
 	}
 	return nil
