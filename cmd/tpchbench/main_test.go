@@ -74,3 +74,24 @@ func TestScrape(t *testing.T) {
 		t.Errorf("delta = %v", d)
 	}
 }
+
+// The table counts the peer's timeouts as the timeout, a lower bound.
+func TestMarkdownTimeout(t *testing.T) {
+	s := time.Second
+	r := &report{opts: &options{sf: 1, runs: 1, peerRuns: 1, peerTimeout: 300 * s}, results: []*result{
+		{n: 1, rows: 4, first: 2 * s, trib: timing{runs: []time.Duration{s}}, peer: timing{runs: []time.Duration{4 * s}},
+			duck: timing{runs: []time.Duration{s / 10}}, sources: map[string]transfer{"sales": {6e6, 5e8}}},
+		{n: 2, rows: 100, first: s, trib: timing{runs: []time.Duration{3 * s}}, peer: timing{timeout: true},
+			duck: timing{runs: []time.Duration{s / 10}}},
+	}}
+	md := r.markdown()
+	for _, want := range []string{
+		"| q01 | 1.000 | 4.000 | 0.100 | 4.00 | 10.00 | 4 | 6 M rows, 500 MB |",
+		"| q02 | 3.000 | timeout | 0.100 | ≥ 100 | 30.00 | 100 |",
+		"| geomean | 1.732 | ≥ 34.641 | 0.100 | ≥ 20.000 | 17.321 |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -54,6 +54,16 @@ func ratioCell(v float64, ok bool) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// atLeast is a timing's median, or for a timeout the limit it ran into: a
+// lower bound, so that a geomean does not drop the queries that were slowest.
+func atLeast(t *timing, limit time.Duration) (v float64, bound, ok bool) {
+	if t.timeout {
+		return limit.Seconds(), true, true
+	}
+	v, ok = t.median()
+	return v, false, ok
+}
+
 // sources are the gateway's sources in the order of the table.
 var sources = []struct{ name, title string }{
 	{"sales", "sales (PostgreSQL)"}, {"crm", "crm (MariaDB)"}, {"lake", "lake (Parquet)"},
@@ -94,7 +104,7 @@ func (r *report) markdown() string {
 	for _, res := range r.results {
 		check := res.checkCell(&notes)
 		fmt.Fprintf(&b, "| q%02d | %s | %s | %s | %s | %s | %d |", res.n, res.trib.cell(), res.peer.cell(), res.duck.cell(),
-			ratioCell(ratio(&res.peer, &res.trib)), ratioCell(ratio(&res.trib, &res.duck)), res.rows)
+			r.peerRatioCell(res), ratioCell(ratio(&res.trib, &res.duck)), res.rows)
 		for _, s := range sources {
 			t, ok := res.sources[s.name]
 			b.WriteString(" " + transferCell(t, ok) + " |")
@@ -113,6 +123,20 @@ func (r *report) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// peerRatioCell is peer÷Tributary, at least timeout÷Tributary when the
+// peer timed out.
+func (r *report) peerRatioCell(res *result) string {
+	p, bound, ok := atLeast(&res.peer, r.opts.peerTimeout)
+	t, ok2 := res.trib.median()
+	if !ok || !ok2 || t == 0 {
+		return "–"
+	}
+	if bound {
+		return fmt.Sprintf("≥ %.0f", p/t)
+	}
+	return fmt.Sprintf("%.2f", p/t)
 }
 
 // checkCell says whether Tributary's and the peer's answers matched
@@ -142,37 +166,52 @@ func (res *result) checkCell(notes *[]string) string {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // geomeanRow is the geometric means of each time and ratio column over
-// the queries that have a value in it.
+// the queries that have a value in it. The peer's timeouts count as the
+// timeout, and the means they enter are marked ≥ (or ≤ for Tributary÷peer).
 func (r *report) geomeanRow() string {
-	col := func(f func(*result) (float64, bool)) string {
-		var logs []float64
+	type value struct {
+		v         float64
+		bound, ok bool
+	}
+	col := func(f func(*result) value) string {
+		var sum float64
+		n, bounded := 0, false
 		for _, res := range r.results {
-			if v, ok := f(res); ok && v > 0 {
-				logs = append(logs, math.Log(v))
+			if x := f(res); x.ok && x.v > 0 {
+				sum += math.Log(x.v)
+				n++
+				bounded = bounded || x.bound
 			}
 		}
-		if len(logs) == 0 {
+		if n == 0 {
 			return "–"
 		}
-		sum := 0.0
-		for _, l := range logs {
-			sum += l
+		s := fmt.Sprintf("%.3f", math.Exp(sum/float64(n)))
+		if bounded {
+			s = "≥ " + s
 		}
-		s := fmt.Sprintf("%.3f", math.Exp(sum/float64(len(logs))))
-		if len(logs) < len(r.results) {
-			s += fmt.Sprintf(" (%d queries)", len(logs))
+		if n < len(r.results) {
+			s += fmt.Sprintf(" (%d queries)", n)
 		}
 		return s
 	}
+	median := func(t *timing) value { v, ok := t.median(); return value{v, false, ok} }
+	peer := func(x *result) value {
+		v, bound, ok := atLeast(&x.peer, r.opts.peerTimeout)
+		return value{v, bound, ok}
+	}
 	cells := []string{"geomean",
-		col(func(x *result) (float64, bool) { return x.trib.median() }),
-		col(func(x *result) (float64, bool) { return x.peer.median() }),
-		col(func(x *result) (float64, bool) { return x.duck.median() }),
-		col(func(x *result) (float64, bool) { return ratio(&x.peer, &x.trib) }),
-		col(func(x *result) (float64, bool) { return ratio(&x.trib, &x.duck) }),
+		col(func(x *result) value { return median(&x.trib) }),
+		col(peer),
+		col(func(x *result) value { return median(&x.duck) }),
+		col(func(x *result) value {
+			p, t := peer(x), median(&x.trib)
+			return value{p.v / t.v, p.bound, p.ok && t.ok}
+		}),
+		col(func(x *result) value { v, ok := ratio(&x.trib, &x.duck); return value{v, false, ok} }),
 		""} // rows
 	cells = append(cells, make([]string, len(sources))...)
-	cells = append(cells, col(func(x *result) (float64, bool) { return x.first.Seconds(), x.first > 0 }), "")
+	cells = append(cells, col(func(x *result) value { return value{x.first.Seconds(), false, x.first > 0} }), "")
 	return "| " + strings.Join(cells, " | ") + " |\n"
 }
 
@@ -320,6 +359,9 @@ func (r *report) document(table string) string {
 func (r *report) machine() []string {
 	cpu := firstMatch("/proc/cpuinfo", "model name")
 	mem := firstMatch("/proc/meminfo", "MemTotal")
+	if kb, err := strconv.ParseFloat(strings.TrimSuffix(mem, " kB"), 64); err == nil {
+		mem = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+	}
 	osName := strings.Trim(firstMatchSep("/etc/os-release", "PRETTY_NAME", "="), `"`)
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	lines := []string{
