@@ -26,7 +26,7 @@ func since(start time.Time) float64 { return time.Since(start).Seconds() }
 type timing struct {
 	runs    []time.Duration // measured runs
 	err     error           // the run that failed, if one did
-	timeout bool            // the peer's statement_timeout struck
+	timeout bool            // the time limit struck (--timeout, the peer's statement_timeout)
 	check   string          // the first difference from DuckDB's answer, "" when the same
 }
 
@@ -114,7 +114,7 @@ func measure(ctx context.Context, o *options, e *env, n int) (*result, error) {
 				return nil, err
 			}
 		}
-		d := r.run(ctx, e.gw, &r.trib, myText, o.timeout, want, ordered, measured)
+		d := runOnce(ctx, e.gw, &r.trib, myText, o.timeout, want, ordered, measured)
 		if round == 0 {
 			r.first = d
 		}
@@ -126,23 +126,23 @@ func measure(ctx context.Context, o *options, e *env, n int) (*result, error) {
 			r.sources = delta(before, after)
 		}
 		if o.peerRuns > 0 && (!measured || round-o.warmup < o.peerRuns) {
-			r.run(ctx, e.peer, &r.peer, pgText, o.peerTimeout+time.Minute, want, ordered, measured)
+			runOnce(ctx, e.peer, &r.peer, pgText, o.peerTimeout+time.Minute, want, ordered, measured)
 		}
-		r.run(ctx, e.duck, &r.duck, duckText, o.timeout, want, ordered, measured)
+		runOnce(ctx, e.duck, &r.duck, duckText, o.timeout, want, ordered, measured)
 	}
 	return r, nil
 }
 
-// run runs the query once on one system unless an earlier run failed,
-// checks the answer, and records the time if measured.
-func (r *result) run(ctx context.Context, db *sql.DB, t *timing, text string, limit time.Duration,
+// runOnce runs the query once on one system unless an earlier run
+// failed, checks the answer, and records the time if measured.
+func runOnce(ctx context.Context, db *sql.DB, t *timing, text string, limit time.Duration,
 	want []tpch.Row, ordered, measured bool) time.Duration {
 	if t.failed() {
 		return 0
 	}
 	got, d, err := timed(ctx, db, text, limit)
 	switch {
-	case isStatementTimeout(err):
+	case isStatementTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		t.timeout = true
 	case err != nil:
 		t.err = err
@@ -223,5 +223,17 @@ func scrape(admin string) (map[string]transfer, error) {
 
 // summary is the progress line of a query.
 func (r *result) summary() string {
-	return fmt.Sprintf("tributary %s  peer %s  duckdb %s  %d rows", r.trib.cell(), r.peer.cell(), r.duck.cell(), r.rows)
+	line := fmt.Sprintf("tributary %s  peer %s  duckdb %s  %d rows", r.trib.cell(), r.peer.cell(), r.duck.cell(), r.rows)
+	for _, t := range []struct {
+		name string
+		t    *timing
+	}{{"tributary", &r.trib}, {"peer", &r.peer}, {"duckdb", &r.duck}} {
+		if t.t.err != nil {
+			line += fmt.Sprintf("\n    %s: %v", t.name, t.t.err)
+		}
+		if t.t.check != "" {
+			line += fmt.Sprintf("\n    %s's answer differs: %s", t.name, oneLine(t.t.check))
+		}
+	}
+	return line
 }

@@ -104,7 +104,7 @@ func (r *report) markdown() string {
 	for _, res := range r.results {
 		check := res.checkCell(&notes)
 		fmt.Fprintf(&b, "| q%02d | %s | %s | %s | %s | %s | %d |", res.n, res.trib.cell(), res.peer.cell(), res.duck.cell(),
-			r.peerRatioCell(res), ratioCell(ratio(&res.trib, &res.duck)), res.rows)
+			r.peerRatioCell(res), r.duckRatioCell(res), res.rows)
 		for _, s := range sources {
 			t, ok := res.sources[s.name]
 			b.WriteString(" " + transferCell(t, ok) + " |")
@@ -139,6 +139,20 @@ func (r *report) peerRatioCell(res *result) string {
 	return fmt.Sprintf("%.2f", p/t)
 }
 
+// duckRatioCell is Tributary÷DuckDB, at least timeout÷DuckDB when
+// Tributary timed out.
+func (r *report) duckRatioCell(res *result) string {
+	t, bound, ok := atLeast(&res.trib, r.opts.timeout)
+	d, ok2 := res.duck.median()
+	if !ok || !ok2 || d == 0 {
+		return "–"
+	}
+	if bound {
+		return fmt.Sprintf("≥ %.0f", t/d)
+	}
+	return fmt.Sprintf("%.2f", t/d)
+}
+
 // checkCell says whether Tributary's and the peer's answers matched
 // DuckDB's, adding a numbered note for each that did not.
 func (res *result) checkCell(notes *[]string) string {
@@ -166,8 +180,8 @@ func (res *result) checkCell(notes *[]string) string {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // geomeanRow is the geometric means of each time and ratio column over
-// the queries that have a value in it. The peer's timeouts count as the
-// timeout, and the means they enter are marked ≥ (or ≤ for Tributary÷peer).
+// the queries that have a value in it. Timeouts count as the time limit,
+// and the means they enter are marked ≥.
 func (r *report) geomeanRow() string {
 	type value struct {
 		v         float64
@@ -200,15 +214,22 @@ func (r *report) geomeanRow() string {
 		v, bound, ok := atLeast(&x.peer, r.opts.peerTimeout)
 		return value{v, bound, ok}
 	}
+	trib := func(x *result) value {
+		v, bound, ok := atLeast(&x.trib, r.opts.timeout)
+		return value{v, bound, ok}
+	}
 	cells := []string{"geomean",
-		col(func(x *result) value { return median(&x.trib) }),
+		col(trib),
 		col(peer),
 		col(func(x *result) value { return median(&x.duck) }),
 		col(func(x *result) value {
-			p, t := peer(x), median(&x.trib)
+			p, t := peer(x), median(&x.trib) // a Tributary timeout leaves no ratio
 			return value{p.v / t.v, p.bound, p.ok && t.ok}
 		}),
-		col(func(x *result) value { v, ok := ratio(&x.trib, &x.duck); return value{v, false, ok} }),
+		col(func(x *result) value {
+			t, d := trib(x), median(&x.duck)
+			return value{t.v / d.v, t.bound, t.ok && d.ok}
+		}),
 		""} // rows
 	cells = append(cells, make([]string, len(sources))...)
 	cells = append(cells, col(func(x *result) value { return value{x.first.Seconds(), false, x.first > 0} }), "")
@@ -345,12 +366,13 @@ func (r *report) document(table string) string {
   checked against (decimals exactly, doubles to 1e-9 relative).
 - Server settings: PostgreSQL %s; MariaDB %s.
 - Each query runs in rounds of Tributary, peer, DuckDB; %d warm-up round(s), then %d measured (the peer in the
-  first %d); medians are reported.
+  first %d); medians are reported. A query that runs into its time limit (%s for Tributary and DuckDB) is
+  not run again and reported as timeout; geomeans count it as the limit (a lower bound, marked ≥).
 
 ## Result
 
 `, sfName(r.opts.sf), r.opts.peerTimeout, strings.Join(pgSettings, ", "), strings.Join(mariadbSettings, ", "),
-		r.opts.warmup, r.opts.runs, r.opts.peerRuns)
+		r.opts.warmup, r.opts.runs, r.opts.peerRuns, r.opts.timeout)
 	b.WriteString(table)
 	return b.String()
 }
