@@ -95,3 +95,15 @@ func TestMarkdownTimeout(t *testing.T) {
 		}
 	}
 }
+
+// A Tributary timeout is no answer, and said so.
+func TestAnswersLine(t *testing.T) {
+	r := &report{opts: &options{timeout: 2 * time.Minute}, results: []*result{
+		{n: 1, trib: timing{runs: []time.Duration{time.Second}}},
+		{n: 5, trib: timing{timeout: true}},
+	}}
+	want := "Every Tributary answer (1 of 2 queries, every run) was the same as DuckDB's. Over the time limit (2m0s), no answer: q05."
+	if got := r.answersLine(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -256,20 +256,32 @@ func (r *report) summary() []string {
 		}
 		lines = append(lines, line+".")
 	}
-	var failed []string
+	return append(lines, r.answersLine(), "Source columns: rows and Arrow bytes the gateway received from each source in one run of the query "+
+		"(tributary_source_rows_total, tributary_source_bytes_total); the lake's Parquet files are read by DuckDB directly, not through its connector, so nothing is counted there.")
+}
+
+// answersLine says how Tributary's answers compared with DuckDB's.
+func (r *report) answersLine() string {
+	var failed, timedOut []string
 	for _, res := range r.results {
-		if res.trib.check != "" || res.trib.err != nil {
-			failed = append(failed, fmt.Sprintf("q%02d", res.n))
+		name := fmt.Sprintf("q%02d", res.n)
+		switch {
+		case res.trib.check != "" || res.trib.err != nil:
+			failed = append(failed, name)
+		case res.trib.timeout:
+			timedOut = append(timedOut, name)
 		}
 	}
-	if len(failed) == 0 {
-		lines = append(lines, fmt.Sprintf("Every Tributary answer (all %d queries, every run) was the same as DuckDB's.", len(r.results)))
-	} else {
-		lines = append(lines, "Tributary's answer differed from DuckDB's or failed in "+strings.Join(failed, ", ")+" (notes below).")
+	answered := len(r.results) - len(failed) - len(timedOut)
+	line := fmt.Sprintf("Every Tributary answer (%d of %d queries, every run) was the same as DuckDB's.", answered, len(r.results))
+	if len(failed) > 0 {
+		line = fmt.Sprintf("Tributary's answer was the same as DuckDB's in %d of %d queries; it differed or failed in %s (notes below).",
+			answered, len(r.results), strings.Join(failed, ", "))
 	}
-	lines = append(lines, "Source columns: rows and Arrow bytes the gateway received from each source in one run of the query "+
-		"(tributary_source_rows_total, tributary_source_bytes_total); the lake's Parquet files are read by DuckDB directly, not through its connector, so nothing is counted there.")
-	return lines
+	if len(timedOut) > 0 {
+		line += fmt.Sprintf(" Over the time limit (%s), no answer: %s.", r.opts.timeout, strings.Join(timedOut, ", "))
+	}
+	return line
 }
 
 // procRSS is one process's peak resident set.
