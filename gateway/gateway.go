@@ -531,15 +531,25 @@ func (g *Gateway) openScan(sc *planner.Scan) func(ctx context.Context) (array.Re
 		if err != nil {
 			return nil, catalog.SourceError(src.Name, err)
 		}
-		return &sourceReader{RecordReader: res.Reader, source: src.Name}, nil
+		return &sourceReader{RecordReader: res.Reader, source: src.Name, metrics: g.metrics}, nil
 	}
 }
 
 // sourceReader names its source in the error that ends a scan, so that a
-// client whose query died with a plugin learns which source failed.
+// client whose query died with a plugin learns which source failed, and
+// counts the rows and bytes the source sent.
 type sourceReader struct {
 	array.RecordReader
-	source string
+	source  string
+	metrics *metrics
+}
+
+func (r *sourceReader) Next() bool {
+	if !r.RecordReader.Next() {
+		return false
+	}
+	r.metrics.received(r.source, r.RecordReader.RecordBatch())
+	return true
 }
 
 func (r *sourceReader) Err() error { return catalog.SourceError(r.source, r.RecordReader.Err()) }

@@ -214,7 +214,8 @@ func TestInformationSchema(t *testing.T) {
 	}
 }
 
-// Statements are counted by kind and MySQL code, prepared ones too.
+// Statements are counted by kind and MySQL code, prepared ones too; the
+// rows and bytes each source sent are counted.
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	base := newGateway(t)
@@ -230,6 +231,13 @@ func TestMetrics(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(g.metrics.statements.WithLabelValues("select", "1146")); got != 1 {
 		t.Errorf("selects failing with 1146 = %v, want 1", got)
+	}
+	run(t, g, s, "SELECT COUNT(*) FROM demo.customers") // CSV: through the connector
+	if got := testutil.ToFloat64(g.metrics.rows.WithLabelValues("demo")); got != 2000 {
+		t.Errorf("rows from demo = %v, want 2000", got)
+	}
+	if got := testutil.ToFloat64(g.metrics.bytes.WithLabelValues("demo")); got <= 0 {
+		t.Errorf("bytes from demo = %v, want some", got)
 	}
 }
 

@@ -96,18 +96,22 @@ func (c column) sqlType() string {
 // (PostgreSQL loads faster when the key is added after the data).
 func (t table) createTable(withKey bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE %s (", t.name)
-	for i, c := range t.cols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s %s NOT NULL", c.name, c.sqlType())
-	}
+	fmt.Fprintf(&b, "CREATE TABLE %s (%s", t.name, t.columnDefs())
 	if withKey {
 		fmt.Fprintf(&b, ", PRIMARY KEY (%s)", strings.Join(t.key, ", "))
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// columnDefs lists the columns with their types, as CREATE TABLE and
+// CREATE FOREIGN TABLE want them.
+func (t table) columnDefs() string {
+	defs := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		defs[i] = fmt.Sprintf("%s %s NOT NULL", c.name, c.sqlType())
+	}
+	return strings.Join(defs, ", ")
 }
 
 func (t table) columnNames() []string {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
-
 	"github.com/tributary-sql/tributary/internal/testdb"
 )
 
@@ -36,11 +34,6 @@ func TestMain(m *testing.M) {
 // until the postgres connector stopped returning char(n) blank padding.)
 var knownFailures = map[string]string{}
 
-// duckdbText adapts a query's MySQL text for the DuckDB baseline, as
-// little as possible: DuckDB quotes identifiers with double quotes, not
-// backticks (Q3).
-func duckdbText(q string) string { return strings.ReplaceAll(q, "`", `"`) }
-
 // scaleFactor is 0.01 unless TPCH_SF says otherwise.
 func scaleFactor(t *testing.T) float64 {
 	s := os.Getenv("TPCH_SF")
@@ -62,8 +55,12 @@ func TestFederatedTPCH(t *testing.T) {
 	dir := t.TempDir()
 	step(t, fmt.Sprintf("generate SF %v", sf), func() error { return Generate(sf, dir) })
 	pgDSN, myDSN := loadSources(t, dir)
-	gw := start(t, Config(pgDSN, myDSN, dir)).open(t, "tpch")
-	local := openDuckDB(t, dir)
+	gw := open(t, start(t, Config(pgDSN, myDSN, dir)), "tpch")
+	local, err := OpenDuckDB(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
 
 	var timings []string
 	for n := 1; n <= 22; n++ {
@@ -83,10 +80,11 @@ func TestFederatedTPCH(t *testing.T) {
 // runQuery compares one query's answers and returns its timing line.
 func runQuery(t *testing.T, name, query string, gw, local *sql.DB) string {
 	start := time.Now()
-	got, gwErr := collect(gw, query)
+	ctx := context.Background()
+	got, gwErr := Collect(ctx, gw, query)
 	gwTime := time.Since(start)
 	start = time.Now()
-	want, err := collect(local, duckdbText(query))
+	want, err := Collect(ctx, local, DuckDBText(query))
 	localTime := time.Since(start)
 	if err != nil {
 		t.Fatalf("DuckDB baseline: %v", err)
@@ -94,10 +92,10 @@ func runQuery(t *testing.T, name, query string, gw, local *sql.DB) string {
 	problem := ""
 	if gwErr != nil {
 		problem = "error: " + gwErr.Error()
-	} else if vacuous(want) {
+	} else if Vacuous(want) {
 		t.Fatalf("the baseline returned no rows: the data set does not exercise this query")
 	} else {
-		problem = diff(got, want, strings.Contains(strings.ToUpper(query), "ORDER BY"))
+		problem = Diff(got, want, strings.Contains(strings.ToUpper(query), "ORDER BY"))
 	}
 	cause, known := knownFailures[name]
 	switch {
@@ -155,19 +153,6 @@ func pushed(t *testing.T, name, query string, gw *sql.DB) string {
 	return fmt.Sprintf("%d parts pushed whole, %d dynamic filters", queries, dynamic)
 }
 
-// vacuous reports whether a result is empty or only NULLs (an aggregate
-// over no rows), which any broken gateway could match.
-func vacuous(rows []row) bool {
-	for _, r := range rows {
-		for _, c := range r {
-			if !c.null {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // step runs a set-up step and logs how long it took.
@@ -196,18 +181,6 @@ func loadSources(t *testing.T, dir string) (pgDSN, myDSN string) {
 	myDSN = testdb.MariaDB(t) + "tpch"
 	step(t, "load MariaDB", func() error { return LoadMySQL(ctx, myDSN, dir, MySQLTables...) })
 	return pgDSN, myDSN
-}
-
-// openDuckDB loads the eight tables into an in-memory DuckDB, the
-// baseline: the same data, local, no gateway.
-func openDuckDB(t *testing.T, dir string) *sql.DB {
-	db := openDB(t, "duckdb", "")
-	db.SetMaxOpenConns(1) // one in-memory database, one connection
-	for _, name := range Tables {
-		mustExec(t, db, fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM read_parquet('%s')", name,
-			filepath.Join(dir, name+".parquet")))
-	}
-	return db
 }
 
 func openDB(t *testing.T, driver, dsn string) *sql.DB {

@@ -1,6 +1,7 @@
 package tpch
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"math"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 )
+
+// Answers are compared the way the federated TPC-H test and the benchmark
+// (cmd/tpchbench) need: a query's rows from any database/sql driver (the
+// gateway's MySQL protocol, DuckDB, PostgreSQL) reduced to cells, and a
+// diff that is exact for integers and decimals, 1e-9 relative for doubles.
 
 // cell is a result value reduced to what the comparison cares about, so
 // that the MySQL driver's and DuckDB's Go types meet.
@@ -34,11 +40,12 @@ func (c cell) String() string {
 	return fmt.Sprintf("%q", c.text)
 }
 
-type row []cell
+// Row is one row of an answer, as Collect reduced it.
+type Row []cell
 
-// collect runs a query and returns its rows as cells.
-func collect(db *sql.DB, query string) ([]row, error) {
-	rows, err := db.Query(query)
+// Collect runs a query and returns its rows.
+func Collect(ctx context.Context, db *sql.DB, query string) ([]Row, error) {
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +54,7 @@ func collect(db *sql.DB, query string) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []row
+	var out []Row
 	for rows.Next() {
 		vals := make([]any, len(types))
 		ptrs := make([]any, len(types))
@@ -57,7 +64,7 @@ func collect(db *sql.DB, query string) ([]row, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		r := make(row, len(vals))
+		r := make(Row, len(vals))
 		for i, v := range vals {
 			if r[i], err = toCell(v, types[i].DatabaseTypeName()); err != nil {
 				return nil, fmt.Errorf("column %s: %w", types[i].Name(), err)
@@ -104,11 +111,15 @@ func toInt64(v any) int64 {
 	return n
 }
 
-// textCell reads a value the MySQL text protocol sent as text: numbers
-// of numeric columns, strings of the others.
+// textCell reads a value sent as text: numbers of numeric columns (the
+// MySQL text protocol's, PostgreSQL's NUMERIC), strings of the others.
+// PostgreSQL pads CHAR(n) values with blanks, which the other sides do
+// not return, so they are trimmed.
 func textCell(s, dbType string) (cell, error) {
 	switch dbType {
-	case "DECIMAL", "BIGINT", "INT", "SMALLINT", "TINYINT", "MEDIUMINT", "UNSIGNED BIGINT", "UNSIGNED INT":
+	case "BPCHAR":
+		return cell{text: strings.TrimRight(s, " ")}, nil
+	case "NUMERIC", "DECIMAL", "BIGINT", "INT", "SMALLINT", "TINYINT", "MEDIUMINT", "UNSIGNED BIGINT", "UNSIGNED INT":
 		r, ok := new(big.Rat).SetString(s)
 		if !ok {
 			return cell{}, fmt.Errorf("%s %q is not a number", dbType, s)
@@ -160,9 +171,10 @@ func closeFloat(a, b float64) bool {
 	return a == b || math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b))
 }
 
-// diff describes the first difference between two results, or is empty.
-// Without ORDER BY the row order is free, so both sides are sorted first.
-func diff(got, want []row, ordered bool) string {
+// Diff describes the first difference between two answers, or is empty.
+// Without ORDER BY (ordered false) the row order is free, so both sides
+// are sorted first.
+func Diff(got, want []Row, ordered bool) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("%d rows, want %d (first got %v, first want %v)", len(got), len(want), first(got), first(want))
 	}
@@ -182,15 +194,28 @@ func diff(got, want []row, ordered bool) string {
 	return ""
 }
 
-func first(rows []row) any {
+func first(rows []Row) any {
 	if len(rows) == 0 {
 		return "none"
 	}
 	return rows[0]
 }
 
-func sortedRows(rows []row) []row {
+func sortedRows(rows []Row) []Row {
 	s := slices.Clone(rows)
-	slices.SortFunc(s, func(a, b row) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	slices.SortFunc(s, func(a, b Row) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 	return s
+}
+
+// Vacuous reports whether an answer is empty or only NULLs (an aggregate
+// over no rows), which any broken gateway could match.
+func Vacuous(rows []Row) bool {
+	for _, r := range rows {
+		for _, c := range r {
+			if !c.null {
+				return false
+			}
+		}
+	}
+	return true
 }
