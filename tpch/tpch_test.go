@@ -125,7 +125,7 @@ var joinsAtSource = map[string]bool{"q03": true, "q05": true, "q07": true, "q08"
 // pushed reads the query's EXPLAIN and says how many parts of it went to a
 // source whole; a single-source query must have gone entirely.
 func pushed(t *testing.T, name, query string, gw *sql.DB) string {
-	rows, err := collect(gw, "EXPLAIN "+query)
+	rows, err := Collect(context.Background(), gw, "EXPLAIN "+query)
 	if err != nil {
 		t.Errorf("EXPLAIN: %v", err)
 		return ""
