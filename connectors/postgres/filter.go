@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"fmt"
-	"reflect"
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
