@@ -117,6 +117,9 @@ func TestAdminEndpoint(t *testing.T) {
 	if got := get("/healthz"); got != "ok\n" {
 		t.Fatalf("/healthz = %q", got)
 	}
+	if got := get("/readyz"); got != "ok\n" { // sources were warmed up by now
+		t.Fatalf("/readyz = %q", got)
+	}
 	m := get("/metrics")
 	for _, want := range []string{
 		`tributary_statements_total{code="0",kind="select"} 1`,

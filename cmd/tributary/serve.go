@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -123,8 +124,9 @@ func serve(args []string) error {
 	}
 	log.Info("tributary listening", "mysql", ln.Addr().String(), "version", version, "databases", cat.Databases())
 
+	var warmed atomic.Bool
 	if cfg.Admin != "" {
-		go serveAdmin(cfg.Admin, reg, log)
+		go serveAdmin(cfg.Admin, reg, &warmed, log)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -138,6 +140,7 @@ func serve(args []string) error {
 			log.Warn("warm-up: some sources could not be reached yet", "err", err)
 		}
 		log.Info("sources warmed up", "ms", time.Since(start).Milliseconds())
+		warmed.Store(true)
 	}()
 	select {
 	case err := <-errc:
@@ -185,14 +188,21 @@ func refuseOpenRoot(cfg *catalog.Config) error {
 	return nil
 }
 
-// serveAdmin serves /healthz and /readyz (the process is up and serving:
-// sources are checked per query, one down source does not make the gateway
-// unready) and Prometheus /metrics.
-func serveAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) {
+// serveAdmin serves /healthz (the process is up), /readyz (and has tried
+// to reach every source once, so a first query does not pay for starting
+// connectors; a source that is down does not make the gateway unready:
+// sources are checked per query) and Prometheus /metrics.
+func serveAdmin(addr string, reg *prometheus.Registry, warmed *atomic.Bool, log *slog.Logger) {
 	mux := http.NewServeMux()
 	ok := func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") }
 	mux.HandleFunc("/healthz", ok)
-	mux.HandleFunc("/readyz", ok)
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !warmed.Load() {
+			http.Error(w, "warming up: starting connectors", http.StatusServiceUnavailable)
+			return
+		}
+		ok(w, r)
+	})
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {
