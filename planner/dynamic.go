@@ -74,30 +74,82 @@ func joinEdges(stmt ast.StmtNode, refs []*ref) (edges []edge, nullable map[*ref]
 		}
 		conds = append(conds, joinOn(sel.From.TableRefs)...)
 		for _, c := range conds {
-			x, ok := c.(*ast.BinaryOperationExpr)
-			if !ok || x.Op != opcode.EQ {
-				continue
-			}
-			l, lok := column(x.L)
-			r, rok := column(x.R)
-			if !lok || !rok {
-				continue
-			}
-			a, aOuter := resolveOut(scopes, l)
-			b, bOuter := resolveOut(scopes, r)
-			if a == nil || b == nil || a == b || (aOuter && bOuter) {
-				continue
-			}
-			fa, _ := fieldOf(a.table.Schema(), l.Name.L)
-			fb, _ := fieldOf(b.table.Schema(), r.Name.L)
-			e := edge{a: a, b: b, colA: fa.Name, colB: fb.Name, oneWay: aOuter || bOuter}
-			if bOuter {
-				e = edge{a: b, b: a, colA: fb.Name, colB: fa.Name, oneWay: true}
-			}
-			edges = append(edges, e)
+			edges = append(edges, equiJoins(c, scopes)...)
 		}
 	}, leave: func() { scopes = scopes[:len(scopes)-1] }})
 	return edges, nullable
+}
+
+// equiJoins are the join edges a conjunct states: `a.x = b.y` itself, or
+// one that every branch of an OR states (TPC-H q19 repeats its join in
+// each branch).
+func equiJoins(c ast.ExprNode, scopes []*scope) []edge {
+	branches := disjuncts(c)
+	if len(branches) == 1 {
+		if e, ok := equiJoin(c, scopes); ok {
+			return []edge{e}
+		}
+		return nil
+	}
+	var common map[string]edge
+	for i, b := range branches {
+		here := map[string]edge{}
+		for _, bc := range conjuncts(b) {
+			if e, ok := equiJoin(bc, scopes); ok {
+				here[e.key()] = e
+			}
+		}
+		if i == 0 {
+			common = here
+			continue
+		}
+		for k := range common {
+			if _, ok := here[k]; !ok {
+				delete(common, k)
+			}
+		}
+	}
+	out := make([]edge, 0, len(common))
+	for _, e := range common {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out
+}
+
+// equiJoin reads `a.x = b.y` between two tables, the outer one first when
+// the conjunct is a correlated subquery's.
+func equiJoin(c ast.ExprNode, scopes []*scope) (edge, bool) {
+	x, ok := c.(*ast.BinaryOperationExpr)
+	if !ok || x.Op != opcode.EQ {
+		return edge{}, false
+	}
+	l, lok := column(x.L)
+	r, rok := column(x.R)
+	if !lok || !rok {
+		return edge{}, false
+	}
+	a, aOuter := resolveOut(scopes, l)
+	b, bOuter := resolveOut(scopes, r)
+	if a == nil || b == nil || a == b || (aOuter && bOuter) {
+		return edge{}, false
+	}
+	fa, _ := fieldOf(a.table.Schema(), l.Name.L)
+	fb, _ := fieldOf(b.table.Schema(), r.Name.L)
+	if bOuter {
+		return edge{a: b, b: a, colA: fb.Name, colB: fa.Name, oneWay: true}, true
+	}
+	return edge{a: a, b: b, colA: fa.Name, colB: fb.Name, oneWay: aOuter}, true
+}
+
+// key names an edge whichever way round it was written.
+func (e edge) key() string {
+	x := fmt.Sprintf("%p.%s", e.a, e.colA)
+	y := fmt.Sprintf("%p.%s", e.b, e.colB)
+	if !e.oneWay && y < x {
+		x, y = y, x
+	}
+	return x + "=" + y
 }
 
 // resolveOut finds the table a column of the innermost SELECT names: in
