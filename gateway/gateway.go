@@ -277,6 +277,12 @@ func (g *Gateway) plan(ctx context.Context, s *server.Session, stmt ast.StmtNode
 
 func (g *Gateway) planWith(ctx context.Context, pl *planner.Planner, s *server.Session, stmt ast.StmtNode) (*planner.Plan, error) {
 	ctx = g.visible(ctx, s)
+	ctx = planner.WithAccess(ctx, func(db string) error {
+		if !g.allowed(s.User, db) {
+			return g.denied(s, db)
+		}
+		return nil
+	})
 	p, err := pl.Plan(ctx, stmt, g.options(s))
 	if err != nil {
 		return nil, err

@@ -46,6 +46,24 @@ type Scan struct {
 	Tables  []*catalog.Table
 }
 
+type accessKey struct{}
+
+// WithAccess gives planning a check of the user's access to a database:
+// a table the user may not read fails the plan with check's error before
+// any source is asked anything (dynamic filtering reads keys while
+// planning).
+func WithAccess(ctx context.Context, check func(db string) error) context.Context {
+	return context.WithValue(ctx, accessKey{}, check)
+}
+
+// access checks a table against the context's WithAccess; nil without one.
+func (b *builder) access(t *catalog.Table) error {
+	if check, ok := b.ctx.Value(accessKey{}).(func(string) error); ok {
+		return check(t.DB)
+	}
+	return nil
+}
+
 // Planner is safe for concurrent use.
 type Planner struct {
 	Catalog *catalog.Catalog
@@ -210,6 +228,11 @@ func (b *builder) resolve(stmt ast.StmtNode, opts parser.Options, depth int, rep
 		entry, err := b.cat.Lookup(b.ctx, db, tn.Name.O)
 		if err != nil {
 			return nil, err
+		}
+		if entry.Table != nil {
+			if err := b.access(entry.Table); err != nil {
+				return nil, err
+			}
 		}
 		r := &ref{name: tn, alias: aliases[tn]}
 		if r.alias == "" {

@@ -185,3 +185,31 @@ func TestPlans(t *testing.T) {
 		}
 	}
 }
+
+// A table the user may not read fails the plan before any source is
+// asked anything: no keys are read for dynamic filters.
+func TestAccessCheckedBeforeKeys(t *testing.T) {
+	cat := demoCatalog(t)
+	read := false
+	p := &Planner{Catalog: cat, Keys: func(context.Context, string, []*Scan) ([]any, error) {
+		read = true
+		return nil, nil
+	}}
+	denied := sqlerr.New(sqlerr.DatabaseAccessDenied, "Access denied to database 'demo'")
+	ctx := WithAccess(context.Background(), func(db string) error {
+		if db == "demo" {
+			return denied
+		}
+		return nil
+	})
+	stmts, err := parser.Parse("SELECT o.order_id FROM orders o JOIN customers c ON c.customer_id = o.customer_id WHERE c.city = 'Madrid'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Plan(ctx, stmts[0], parser.Options{CurrentDB: "demo"}); err != denied {
+		t.Fatalf("plan: %v, want the access error", err)
+	}
+	if read {
+		t.Error("keys were read from a table the user may not read")
+	}
+}

@@ -153,6 +153,7 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 	conds = append(conds, joinOn(g.sel.From.TableRefs)...)
 	var local []ast.ExprNode
 	var subqueryRefs []*ref
+	var innerTables []*catalog.Table // of the pushed subqueries: grants apply to them too
 	tables := map[*ast.TableName]*catalog.Table{}
 	for _, r := range g.refs {
 		tables[r.name] = r.table
@@ -185,6 +186,7 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 		}
 		local = append(local, c)
 		for tn, t := range inner {
+			innerTables = append(innerTables, t)
 			tables[tn] = t
 			if r := byNode[tn]; r != nil {
 				subqueryRefs = append(subqueryRefs, r)
@@ -336,6 +338,7 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 		r.scan = nil
 		all = append(all, r.table)
 	}
+	all = append(all, innerTables...)
 	b.plan.Scans = slices.DeleteFunc(b.plan.Scans, func(s *Scan) bool { return gone[s] })
 	b.plan.Scans = append(b.plan.Scans, &Scan{View: view, Table: all[0], Tables: all,
 		Query: &connectors.QueryRequest{SQL: sql, Args: args, Schema: schema}})
@@ -388,7 +391,7 @@ func (b *builder) localConjunct(c ast.ExprNode, g joinGroup, aliases map[string]
 				db = opts.CurrentDB
 			}
 			e, err := b.cat.Lookup(b.ctx, db, n.Name.O)
-			if err != nil || e.View != nil || e.Table.Source != g.source {
+			if err != nil || e.View != nil || e.Table.Source != g.source || b.access(e.Table) != nil {
 				ok = false
 				return
 			}

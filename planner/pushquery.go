@@ -115,7 +115,7 @@ func (b *builder) singleSource(part ast.Node, opts parser.Options, ctes map[stri
 			db = opts.CurrentDB
 		}
 		entry, err := b.cat.Lookup(b.ctx, db, tn.Name.O)
-		if err != nil || entry.View != nil || (src != nil && entry.Table.Source != src) {
+		if err != nil || entry.View != nil || (src != nil && entry.Table.Source != src) || b.access(entry.Table) != nil {
 			ok = false
 			return
 		}
