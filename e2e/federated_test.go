@@ -253,6 +253,7 @@ databases:
 		"SELECT o.status, COUNT(DISTINCT l.product_id) FROM orders o, line_items l, customers c WHERE o.order_id = l.order_id AND c.customer_id = o.customer_id AND (SELECT COUNT(*) FROM customers x WHERE x.country = c.country) > 10 GROUP BY o.status HAVING COUNT(*) > 2 ORDER BY 1",
 		"SELECT DISTINCT c.country FROM orders o, line_items l, customers c WHERE o.order_id = l.order_id AND c.customer_id = o.customer_id AND l.quantity = (SELECT MAX(quantity) FROM line_items) ORDER BY 1",
 		"SELECT c.name, o.total FROM customers c LEFT JOIN orders o ON o.customer_id = c.customer_id LEFT JOIN line_items l ON l.order_id = o.order_id WHERE c.customer_id < 30 ORDER BY 1, 2",
+		"SELECT c.name, o.order_id, SUM(l.quantity) FROM customers c, orders o, line_items l WHERE c.customer_id = o.customer_id AND l.order_id = o.order_id AND o.order_id IN (SELECT order_id FROM line_items GROUP BY order_id HAVING SUM(quantity) > 12) GROUP BY 1, 2 ORDER BY 1, 2",
 	)
 	for _, q := range queries {
 		a, b := collectExact(t, on, q), collectExact(t, off, q)

@@ -171,13 +171,18 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 			from = &ast.Join{Left: from, Right: ts, Tp: ast.CrossJoin}
 		}
 	}
+	var sent []ast.ExprNode // what the source gets for each local conjunct
 	for _, c := range conds {
-		inner, ok := b.localConjunct(c, g, aliases, others, opts)
+		out := c
+		if list := b.inList(c, replaced); list != nil {
+			out = list
+		}
+		inner, ok := b.localConjunct(out, g, aliases, others, opts)
 		if !ok {
 			continue
 		}
 		// And PostgreSQL computes it as DuckDB would.
-		probe := &ast.SelectStmt{Kind: ast.SelectStmtKindSelect, From: &ast.TableRefsClause{TableRefs: from.(*ast.Join)}, Where: c,
+		probe := &ast.SelectStmt{Kind: ast.SelectStmtKindSelect, From: &ast.TableRefsClause{TableRefs: from.(*ast.Join)}, Where: out,
 			Fields: &ast.FieldList{Fields: []*ast.SelectField{{Expr: ast.NewValueExpr(int64(1), "", "")}}}}
 		withInner := maps.Clone(tables)
 		maps.Copy(withInner, inner)
@@ -185,6 +190,7 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 			continue
 		}
 		local = append(local, c)
+		sent = append(sent, out)
 		for tn, t := range inner {
 			innerTables = append(innerTables, t)
 			tables[tn] = t
@@ -290,7 +296,7 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 		return
 	}
 	sel.From = &ast.TableRefsClause{TableRefs: from.(*ast.Join)}
-	where := slices.Clone(local)
+	where := slices.Clone(sent)
 	for _, r := range g.refs {
 		for _, d := range b.plan.Dynamic {
 			if d.View != r.scan.View {
@@ -364,6 +370,58 @@ func (b *builder) pushJoin(stmt ast.StmtNode, refs []*ref, g joinGroup, opts par
 	for cn, sql := range moved {
 		columns[cn] = sql
 	}
+}
+
+// inList answers `x IN (subquery)` when the subquery was sent whole to a
+// source and has few rows: its values, read now, become the list of the
+// condition the join's source gets. PostgreSQL then looks the few keys up
+// instead of planning the subquery into the join (TPC-H q18, where its
+// parallel plan aggregated lineitem once per worker). A conjunct of the
+// WHERE, so a NULL among the values would change nothing; NULLs are
+// dropped. nil when that does not apply or the subquery has too many rows.
+func (b *builder) inList(c ast.ExprNode, replaced map[ast.Node]string) ast.ExprNode {
+	in, ok := c.(*ast.PatternInExpr)
+	if !ok || in.Not || in.Sel == nil || b.keys == nil {
+		return nil
+	}
+	sq, ok := in.Sel.(*ast.SubqueryExpr)
+	if !ok {
+		return nil
+	}
+	sql, ok := replaced[sq.Query]
+	if !ok {
+		return nil
+	}
+	var sc *Scan
+	for _, s := range b.plan.Scans {
+		if s.Query != nil && sql == "SELECT * FROM "+quote(s.View) {
+			sc = s
+		}
+	}
+	if sc == nil || sc.Query.Schema.NumFields() != 1 {
+		return nil
+	}
+	col := quote(sc.Query.Schema.Field(0).Name)
+	vals, err := b.keys(b.ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL LIMIT %d",
+		col, quote(sc.View), col, maxKeys+1), []*Scan{sc})
+	if err != nil || len(vals) == 0 || len(vals) > maxKeys {
+		return nil
+	}
+	list := make([]ast.ExprNode, 0, len(vals))
+	for _, v := range vals {
+		switch x := v.(type) {
+		case int64, uint64:
+			list = append(list, ast.NewValueExpr(x, "", ""))
+		case string:
+			if len(vals) > 10_000 { // each a parameter
+				return nil
+			}
+			list = append(list, ast.NewValueExpr(x, "", ""))
+		default:
+			return nil
+		}
+	}
+	return &ast.PatternInExpr{Expr: in.Expr, List: list}
 }
 
 // localConjunct reports whether the group's source can evaluate c: every
