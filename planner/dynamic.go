@@ -36,7 +36,7 @@ const (
 	maxKeyTableRows = 2_000_000
 )
 
-// edge is `a.colA = b.colB` in the WHERE (or an inner join's ON) of one
+// edge is `a.colA = b.colB` in the WHERE (or a join's ON) of one
 // SELECT, between two tables of its FROM; or, when oneWay, a correlated
 // subquery's `inner.colB = outer.colA` (a is the outer table), which lets
 // the outer table's keys filter the inner one but not the reverse (NOT
@@ -240,8 +240,7 @@ func (b *builder) dynamicFilters(stmt ast.StmtNode, refs []*ref) {
 		for _, e := range directed {
 			small, big := e.a, e.b
 			id := fmt.Sprintf("%p.%s>%p.%s", small, e.colA, big, e.colB)
-			if done[id] || nullable[small] || len(small.filters) == 0 || big.scan == nil || big.scan.Query != nil || b.joinsAtSource(small, big) ||
-				(known(small) && rows(small) > maxKeyTableRows) || (known(big) && known(small) && rows(big) <= rows(small)) {
+			if done[id] || nullable[small] || !b.worthFiltering(small, big) {
 				continue
 			}
 			done[id] = true
@@ -269,6 +268,21 @@ func (b *builder) dynamicFilters(stmt ast.StmtNode, refs []*ref) {
 			break
 		}
 	}
+}
+
+// worthFiltering: small has filters that make its keys few, is not too
+// big to read them from, and big is a scan of a bigger table, not joined
+// with small at their common source anyway.
+func (b *builder) worthFiltering(small, big *ref) bool {
+	switch {
+	case len(small.filters) == 0, big.scan == nil, big.scan.Query != nil, b.joinsAtSource(small, big):
+		return false
+	case known(small) && rows(small) > maxKeyTableRows:
+		return false
+	case known(big) && known(small) && rows(big) <= rows(small):
+		return false
+	}
+	return true
 }
 
 func known(r *ref) bool { return r.table.Remote.RowCount >= 0 }
