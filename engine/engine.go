@@ -195,18 +195,10 @@ type Column struct {
 // result. Errors from a scan (a source that died mid-query, say) are
 // returned as themselves, not as DuckDB's rewording of them.
 func (e *Engine) Query(ctx context.Context, sql string, inputs []Input) (*Rows, error) {
-	e.mu.RLock()
-	if e.closed {
-		e.mu.RUnlock()
-		return nil, sqlerr.New(sqlerr.Internal, "engine is closed")
+	r, err := e.connect(ctx)
+	if err != nil {
+		return nil, err
 	}
-	r := &Rows{ctx: ctx, engine: e, done: make(chan struct{})}
-	if bindings.Connect(e.db, &r.conn) == bindings.StateError {
-		e.mu.RUnlock()
-		return nil, fmt.Errorf("engine: connect")
-	}
-	r.connected = true
-	// From here on, Close releases the read lock and everything else.
 	go r.watch()
 	if err := r.register(inputs); err != nil {
 		return nil, r.fail(err)
@@ -228,27 +220,17 @@ func (e *Engine) Describe(ctx context.Context, sql string, inputs []Input) ([]Co
 			return nil, sqlerr.New(sqlerr.Internal, "engine: describe needs the schema of %s", in.View)
 		}
 	}
-	e.mu.RLock()
-	if e.closed {
-		e.mu.RUnlock()
-		return nil, sqlerr.New(sqlerr.Internal, "engine is closed")
+	r, err := e.connect(ctx)
+	if err != nil {
+		return nil, err
 	}
-	r := &Rows{ctx: ctx, engine: e, done: make(chan struct{})}
-	if bindings.Connect(e.db, &r.conn) == bindings.StateError {
-		e.mu.RUnlock()
-		return nil, fmt.Errorf("engine: connect")
-	}
-	r.connected = true
 	defer r.Close()
 	if err := r.register(inputs); err != nil {
 		return nil, err
 	}
-	if bindings.Prepare(r.conn, sql, &r.stmt) == bindings.StateError {
-		msg := bindings.PrepareError(r.stmt)
-		bindings.DestroyPrepare(&r.stmt)
-		return nil, r.classify(msg)
+	if err := r.prepare(sql); err != nil {
+		return nil, err
 	}
-	r.hasStmt = true
 	n := bindings.PreparedStatementColumnCount(r.stmt)
 	names := make([]string, n)
 	types := make([]bindings.LogicalType, n)
@@ -280,6 +262,23 @@ func columns(opts bindings.ArrowOptions, names []string, types []bindings.Logica
 		cols[i] = Column{Name: names[i], Type: schema.Field(i).Type, DuckType: typeName(bindings.GetTypeId(types[i]))}
 	}
 	return cols, schema, nil
+}
+
+// connect takes the engine's read lock and a connection of its own for
+// one query; from then on, the Rows' Close releases both.
+func (e *Engine) connect(ctx context.Context) (*Rows, error) {
+	e.mu.RLock()
+	if e.closed {
+		e.mu.RUnlock()
+		return nil, sqlerr.New(sqlerr.Internal, "engine is closed")
+	}
+	r := &Rows{ctx: ctx, engine: e, done: make(chan struct{})}
+	if bindings.Connect(e.db, &r.conn) == bindings.StateError {
+		e.mu.RUnlock()
+		return nil, fmt.Errorf("engine: connect")
+	}
+	r.connected = true
+	return r, nil
 }
 
 // Rows streams a query's result. Not safe for concurrent use. Close must be
@@ -387,16 +386,24 @@ func (r *Rows) run(sql string) error {
 	return nil
 }
 
-func (r *Rows) execute(sql string) error {
-	if r.ctx.Err() != nil {
-		return interrupted(r.ctx)
-	}
+// prepare prepares sql on the query's connection.
+func (r *Rows) prepare(sql string) error {
 	if bindings.Prepare(r.conn, sql, &r.stmt) == bindings.StateError {
 		msg := bindings.PrepareError(r.stmt)
 		bindings.DestroyPrepare(&r.stmt)
 		return r.classify(msg)
 	}
 	r.hasStmt = true
+	return nil
+}
+
+func (r *Rows) execute(sql string) error {
+	if r.ctx.Err() != nil {
+		return interrupted(r.ctx)
+	}
+	if err := r.prepare(sql); err != nil {
+		return err
+	}
 	if bindings.PendingPreparedStreaming(r.stmt, &r.pending) == bindings.StateError {
 		msg := bindings.PendingError(r.pending)
 		bindings.DestroyPending(&r.pending)

@@ -412,23 +412,31 @@ func (v *visitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 // when every scanned table that has it agrees.
 func columnScale(refs []*ref) func(*ast.ColumnName) (int, bool) {
 	return func(c *ast.ColumnName) (int, bool) {
-		scale, found := 0, false
+		var fields []arrow.Field
 		for _, r := range refs {
 			if r.table == nil || (c.Table.L != "" && c.Table.L != r.alias) {
 				continue
 			}
-			f, ok := fieldOf(r.table.Schema(), c.Name.L)
-			if !ok {
-				continue
+			if f, ok := fieldOf(r.table.Schema(), c.Name.L); ok {
+				fields = append(fields, f)
 			}
-			s, exact := exactScale(f.Type)
-			if !exact || (found && s != scale) {
-				return 0, false
-			}
-			scale, found = s, true
 		}
-		return scale, found
+		return sameScale(fields)
 	}
+}
+
+// sameScale is the scale of exact numeric fields that all agree on one;
+// ok=false when one is not exact, they disagree, or there are none.
+func sameScale(fields []arrow.Field) (int, bool) {
+	scale, found := 0, false
+	for _, f := range fields {
+		s, exact := exactScale(f.Type)
+		if !exact || (found && s != scale) {
+			return 0, false
+		}
+		scale, found = s, true
+	}
+	return scale, found
 }
 
 func exactScale(t arrow.DataType) (int, bool) {

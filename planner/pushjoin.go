@@ -407,13 +407,24 @@ func (b *builder) inList(c ast.ExprNode, replaced map[ast.Node]string) ast.ExprN
 	if err != nil || len(vals) == 0 || len(vals) > maxKeys {
 		return nil
 	}
+	list := literalList(vals)
+	if list == nil {
+		return nil
+	}
+	return &ast.PatternInExpr{Expr: in.Expr, List: list}
+}
+
+// literalList turns keys into literals of an IN list for the PostgreSQL
+// printer; nil for values it cannot write, or for more strings than stay
+// well below PostgreSQL's 65,535 parameters (each string is one).
+func literalList(vals []any) []ast.ExprNode {
 	list := make([]ast.ExprNode, 0, len(vals))
 	for _, v := range vals {
 		switch x := v.(type) {
 		case int64, uint64:
 			list = append(list, ast.NewValueExpr(x, "", ""))
 		case string:
-			if len(vals) > 10_000 { // each a parameter
+			if len(vals) > 10_000 {
 				return nil
 			}
 			list = append(list, ast.NewValueExpr(x, "", ""))
@@ -421,7 +432,7 @@ func (b *builder) inList(c ast.ExprNode, replaced map[ast.Node]string) ast.ExprN
 			return nil
 		}
 	}
-	return &ast.PatternInExpr{Expr: in.Expr, List: list}
+	return list
 }
 
 // localConjunct reports whether the group's source can evaluate c: every
@@ -568,21 +579,9 @@ func dynamicCondition(r *ref, column string) ast.ExprNode {
 		if f.Op != connectors.OpIn || f.Column != column {
 			continue
 		}
-		list := make([]ast.ExprNode, 0, len(f.Values))
-		for _, v := range f.Values {
-			switch x := v.(type) {
-			case int64, uint64:
-				list = append(list, ast.NewValueExpr(x, "", ""))
-			case string:
-				// Each string is a parameter: stay well below
-				// PostgreSQL's 65,535.
-				if len(f.Values) > 10_000 {
-					return nil
-				}
-				list = append(list, ast.NewValueExpr(x, "", ""))
-			default:
-				return nil
-			}
+		list := literalList(f.Values)
+		if list == nil {
+			return nil
 		}
 		return &ast.PatternInExpr{
 			Expr: &ast.ColumnNameExpr{Name: &ast.ColumnName{Table: ast.NewCIStr(r.alias), Name: ast.NewCIStr(column)}},

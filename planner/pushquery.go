@@ -211,15 +211,7 @@ func tableKinds(part ast.Node, tables map[*ast.TableName]*catalog.Table) func(*a
 func tableScales(part ast.Node, tables map[*ast.TableName]*catalog.Table) func(*ast.ColumnName) (int, bool) {
 	byAlias, all := aliasFields(part, tables)
 	return func(c *ast.ColumnName) (int, bool) {
-		scale, found := 0, false
-		for _, f := range columnFields(c, byAlias, all) {
-			s, exact := exactScale(f.Type)
-			if !exact || (found && s != scale) {
-				return 0, false
-			}
-			scale, found = s, true
-		}
-		return scale, found
+		return sameScale(columnFields(c, byAlias, all))
 	}
 }
 

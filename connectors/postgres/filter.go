@@ -214,35 +214,33 @@ func inArray(col column, ident string, f connectors.Filter, n int) (cond string,
 	if !ok {
 		return "", nil, false, false
 	}
-	exact = first.exact
+	vals := make([]any, len(f.Values))
+	exact = true
+	for i, v := range f.Values {
+		b, ok := bind(col, connectors.OpEq, v)
+		if !ok || b.cast != first.cast {
+			return "", nil, false, false
+		}
+		vals[i], exact = b.arg, exact && b.exact
+	}
 	var arr any
 	switch first.arg.(type) {
 	case int16, int32, int64:
-		vals := make([]int64, len(f.Values))
-		for i, v := range f.Values {
-			b, ok := bind(col, connectors.OpEq, v)
-			if !ok || b.cast != first.cast {
-				return "", nil, false, false
-			}
-			vals[i] = reflect.ValueOf(b.arg).Int()
-			exact = exact && b.exact
-		}
-		arr = vals
+		arr = convertAll(vals, func(a any) int64 { return reflect.ValueOf(a).Int() })
 	case string:
-		vals := make([]string, len(f.Values))
-		for i, v := range f.Values {
-			b, ok := bind(col, connectors.OpEq, v)
-			if !ok || b.cast != first.cast {
-				return "", nil, false, false
-			}
-			vals[i] = b.arg.(string)
-			exact = exact && b.exact
-		}
-		arr = vals
+		arr = convertAll(vals, func(a any) string { return a.(string) })
 	default:
 		return "", nil, false, false
 	}
 	return ident + " = ANY(" + placeholder(n+1, first.cast+"[]") + ")", []any{arr}, exact, true
+}
+
+func convertAll[T any](vals []any, conv func(any) T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		out[i] = conv(v)
+	}
+	return out
 }
 
 func placeholder(n int, cast string) string {
